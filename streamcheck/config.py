@@ -1,0 +1,117 @@
+"""The effective configuration of a scan: which detectors run, with which parameters.
+
+Parameters live in each detector's frozen Params dataclass (their single home); a Config holds
+one instance per detector. ``Config().with_overrides(["black.min_duration_s=3"])`` changes one
+value, with errors that name the bad key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .detectors import REGISTRY, ParamsBase
+from .errors import ParameterError
+
+
+def _default_params() -> dict[str, ParamsBase]:
+    return {name: cls.Params() for name, cls in REGISTRY.items()}
+
+
+@dataclass(frozen=True)
+class Config:
+    """What to run. ``detectors``: enabled detector names (default: all, in registry order);
+    ``params``: detector name → its Params; ``decoder_threads``: threads per decoder, 0 lets
+    the runner choose (1 when several files run in parallel, FFmpeg's automatic count when a
+    file is alone); ``metrics``: record the per-second metrics table."""
+
+    detectors: tuple[str, ...] = field(default_factory=lambda: tuple(REGISTRY))
+    params: Mapping[str, ParamsBase] = field(default_factory=_default_params)
+    decoder_threads: int = 0
+    metrics: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = [d for d in self.detectors if d not in REGISTRY]
+        if unknown:
+            raise ParameterError(
+                f"unknown detector {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(REGISTRY)}"
+            )
+        if self.decoder_threads < 0:
+            raise ParameterError("decoder_threads must be 0 (automatic) or more")
+
+    def params_for(self, name: str) -> ParamsBase:
+        return self.params.get(name) or REGISTRY[name].Params()
+
+    def with_detectors(self, names: Iterable[str]) -> Config:
+        """A copy running only ``names`` (validated; order follows the registry)."""
+        wanted = [n.strip() for n in names if n.strip()]
+        probe = Config(detectors=tuple(wanted))  # validates names
+        return dataclasses.replace(
+            self, detectors=tuple(n for n in REGISTRY if n in probe.detectors)
+        )
+
+    def with_overrides(self, items: Iterable[str]) -> Config:
+        """A copy with ``detector.param=value`` overrides applied."""
+        params = dict(self.params)
+        for item in items:
+            key, sep, raw = item.partition("=")
+            det, dot, name = key.strip().partition(".")
+            if not sep or not dot:
+                raise ParameterError(f"override {item!r} is not of the form detector.param=value")
+            if det not in REGISTRY:
+                raise ParameterError(f"unknown detector {det!r} in {item!r}; known: "
+                                     f"{', '.join(REGISTRY)}")
+            current = params.get(det) or REGISTRY[det].Params()
+            fields = {f.name: f for f in dataclasses.fields(current)}
+            if name not in fields:
+                raise ParameterError(
+                    f"unknown parameter {key!r}; {det} has: {', '.join(fields)}"
+                )
+            value = _parse_value(raw.strip(), getattr(current, name), key)
+            try:
+                params[det] = dataclasses.replace(current, **{name: value})
+            except ValueError as exc:
+                raise ParameterError(f"{key}: {exc}") from None
+        return dataclasses.replace(self, params=params)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, as stored in the Parquet metadata."""
+        return {
+            "detectors": list(self.detectors),
+            "params": {n: dataclasses.asdict(self.params_for(n)) for n in self.detectors},
+            "decoder_threads": self.decoder_threads,
+            "metrics": self.metrics,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    def digest(self) -> str:
+        """Short hash of what changes results (the detectors and their parameters)."""
+        d = self.to_dict()
+        d.pop("decoder_threads")
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _parse_value(raw: str, current: Any, key: str) -> Any:
+    try:
+        if isinstance(current, bool):
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError
+        if isinstance(current, int):
+            return int(raw)
+        if isinstance(current, float):
+            return float(raw)
+    except ValueError:
+        raise ParameterError(
+            f"{key}={raw!r}: expected a {type(current).__name__} like {current!r}"
+        ) from None
+    return raw

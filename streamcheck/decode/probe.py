@@ -1,0 +1,93 @@
+"""Open a media file once and read the facts of its container and streams."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import av
+
+from ..errors import MediaOpenError
+from ..model import FileInfo
+
+_ATTACHED_PIC = int(av.stream.Disposition.attached_pic)
+
+
+@dataclass
+class Media:
+    """An open container and the streams streamcheck analyses: the first real video stream
+    (cover art excluded) and every audio stream. ``origin_s`` is the container's start time:
+    the presentation time a player shows as 0."""
+
+    container: av.container.InputContainer
+    video: av.video.stream.VideoStream | None
+    audio: list[av.audio.stream.AudioStream] = field(default_factory=list)
+    origin_s: float = 0.0
+
+    def fill_info(self, info: FileInfo) -> None:
+        """Copy container and stream facts into ``info``."""
+        c = self.container
+        info.container = c.format.name
+        if c.duration is not None:
+            info.duration_s = c.duration / av.time_base
+        if self.video is not None:
+            v = self.video
+            info.video_codec = v.codec_context.name
+            info.width = v.codec_context.width or None
+            info.height = v.codec_context.height or None
+            rate = v.average_rate or v.guessed_rate or v.base_rate
+            info.fps = float(rate) if rate else None
+        if self.audio:
+            a = self.audio[0]
+            info.audio_codec = a.codec_context.name
+            info.sample_rate = a.codec_context.sample_rate or None
+            info.channels = a.codec_context.channels or None
+
+
+def _reason(exc: BaseException) -> str:
+    """One line a person understands for an open failure."""
+    code = getattr(exc, "errno", None)
+    if isinstance(exc, FileNotFoundError) or code == errno.ENOENT:
+        return "file not found (it may have been moved or deleted)"
+    if isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    if isinstance(exc, av.error.InvalidDataError):
+        return "not a media file FFmpeg can read (invalid data found when processing input)"
+    msg = str(exc).strip() or type(exc).__name__
+    return msg.splitlines()[0]
+
+
+@contextlib.contextmanager
+def open_media(path: str | os.PathLike[str]) -> Iterator[Media]:
+    """Open ``path`` for decoding. Raises :class:`MediaOpenError` with a one-line reason when
+    the file cannot be read, is not media, or has neither video nor audio."""
+    try:
+        if os.path.getsize(path) == 0:
+            raise MediaOpenError("empty file (0 bytes)")
+        container = av.open(os.fspath(path), mode="r", metadata_errors="ignore")
+    except MediaOpenError:
+        raise
+    except (OSError, av.FFmpegError, ValueError) as exc:
+        raise MediaOpenError(_reason(exc)) from None
+    try:
+        videos = [
+            s for s in container.streams.video if not (int(s.disposition) & _ATTACHED_PIC)
+        ]
+        audio = [s for s in container.streams.audio if s.codec_context is not None]
+        if not videos and not audio:
+            raise MediaOpenError("no audio or video stream")
+        start = container.start_time
+        media = Media(
+            container=container,
+            video=videos[0] if videos else None,
+            audio=audio,
+            origin_s=start / av.time_base if start is not None else 0.0,
+        )
+        yield media
+    finally:
+        container.close()

@@ -1,0 +1,63 @@
+"""Luma planes of decoded pictures, as numpy views of the decoder's own buffer.
+
+Converting every frame to gray or RGB with ``to_ndarray(format=...)`` costs more than decoding
+it; the luma plane of a YUV frame is already the picture's brightness, so we wrap it in place.
+"""
+
+from __future__ import annotations
+
+import math
+
+import av
+import numpy as np
+
+# AVCOL_RANGE_JPEG: full range (0–255 at 8 bit); anything else is treated as limited range,
+# which is what FFmpeg assumes for unspecified YUV.
+_FULL_RANGE = 2
+_YUV_PREFIXES = ("yuv", "yuvj", "nv12", "nv16", "nv20", "nv21", "nv24", "p010", "p016", "p210",
+                 "p216", "p410", "p416", "gray", "ya")
+
+
+def is_planar_luma(fmt: av.VideoFormat) -> bool:
+    """True when plane 0 of frames in ``fmt`` is luma (YUV, NV12-like and gray formats)."""
+    return fmt.name.startswith(_YUV_PREFIXES) and not fmt.is_rgb
+
+
+def luma_plane(frame: av.VideoFrame) -> tuple[np.ndarray, int]:
+    """The (height, width) luma plane of ``frame`` and its bit depth.
+
+    A view of the frame's buffer (no copy) for YUV and gray formats; for the rare RGB or
+    palette formats, one conversion to gray by FFmpeg.
+    """
+    fmt = frame.format
+    if not is_planar_luma(fmt):
+        frame = frame.reformat(format="gray")
+        fmt = frame.format
+    bits = fmt.components[0].bits
+    plane = frame.planes[0]
+    if bits <= 8:
+        dtype = np.dtype(np.uint8)
+    else:
+        dtype = np.dtype(">u2" if fmt.name.endswith("be") else "<u2")
+    row = plane.line_size // dtype.itemsize
+    data = np.frombuffer(plane, dtype=dtype, count=row * plane.height)
+    return data.reshape(plane.height, row)[:, : plane.width], bits
+
+
+def nominal_range(frame: av.VideoFrame, bits: int) -> tuple[int, int, int]:
+    """(black level, white level, largest code) of the frame's luma in code values:
+    16·2^(bits−8) – 235·2^(bits−8) for limited range, 0 – 2^bits−1 for full range."""
+    code_max = (1 << bits) - 1
+    name = frame.format.name
+    full = name.startswith(("yuvj", "gray", "ya")) or frame.color_range == _FULL_RANGE
+    if full:
+        return 0, code_max, code_max
+    scale = 1 << (bits - 8) if bits >= 8 else 1
+    return 16 * scale, 235 * scale, code_max
+
+
+def subsample_step(height: int, width: int, target: int = 65536) -> int:
+    """Row/column step that brings a plane down to about ``target`` samples (1 = every
+    sample): 5 for 1080p, 3 for 720p, 1 at SD. Enough samples for black ratios and frame
+    differences to be within a fraction of a percent of the full-plane values."""
+    return max(1, int(math.sqrt(height * width / target)))

@@ -1,0 +1,71 @@
+"""The aggregate step: one file's findings made final.
+
+- clipped to the file's duration ``[0, duration_s]`` (a detector may run past the last frame);
+- cross-detector rules: a black picture is also a still one, so freeze is not reported where
+  the picture is black (the black finding says it better); what remains of a freeze outside
+  black stretches is kept when it is still at least the freeze's minimum duration;
+- sorted by start time, then detector name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .model import Event
+
+
+def _subtract(event: Event, holes: list[Event]) -> list[Event]:
+    """Parts of ``event`` not covered by any of ``holes``; frame numbers follow the cuts."""
+    whole = (event.start_s, event.end_s, event.frame_start, event.frame_end)
+    pieces = [whole]
+    for h in holes:
+        nxt = []
+        for s, e, fs, fe in pieces:
+            if h.end_s <= s or h.start_s >= e:
+                nxt.append((s, e, fs, fe))
+                continue
+            if h.start_s > s:
+                nxt.append((s, h.start_s, fs, h.frame_start))
+            if h.end_s < e:
+                nxt.append((h.end_s, e, h.frame_end, fe))
+        pieces = nxt
+    if pieces == [whole]:
+        return [event]
+    return [
+        dataclasses.replace(
+            event,
+            start_s=s,
+            end_s=e,
+            value=e - s if event.unit == "s" else event.value,
+            frame_start=fs,
+            frame_end=fe,
+            detail=f"{event.detail.rstrip('.')}; {e - s:.2f} s of it outside black picture.",
+        )
+        for s, e, fs, fe in pieces
+    ]
+
+
+def finalize(
+    events: list[Event], duration_s: float | None, *, freeze_min_duration_s: float = 0.0
+) -> list[Event]:
+    """Apply the aggregate rules to one file's events (see module docstring)."""
+    out: list[Event] = []
+    for ev in events:
+        if duration_s is not None and duration_s > 0:
+            start = min(max(ev.start_s, 0.0), duration_s)
+            end = min(max(ev.end_s, start), duration_s)
+            if (start, end) != (ev.start_s, ev.end_s):
+                ev = dataclasses.replace(ev, start_s=start, end_s=end)
+        out.append(ev)
+    blacks = [e for e in out if e.detector == "black"]
+    if blacks:
+        kept: list[Event] = []
+        for ev in out:
+            if ev.detector != "freeze":
+                kept.append(ev)
+                continue
+            kept += [
+                p for p in _subtract(ev, blacks) if p.duration_s + 1e-9 >= freeze_min_duration_s
+            ]
+        out = kept
+    return sorted(out, key=lambda e: (e.start_s, e.detector, e.channel or -1))

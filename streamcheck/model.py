@@ -1,0 +1,157 @@
+"""Shared data types: what flows between the stages of the pipeline.
+
+Times are seconds (float) on the file's presentation timeline, where 0 is the first frame or
+sample a player shows. Intervals are half-open: ``[start_s, end_s)``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is. Ordered: info < warning < error."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+
+
+class Status(str, enum.Enum):
+    """What happened to one input file."""
+
+    OK = "ok"  # analysed to the end (findings may still exist)
+    ERROR = "error"  # could not be analysed (or only in part); `error` says why
+    TIMEOUT = "timeout"  # the per-file time limit ran out
+    CRASHED = "crashed"  # the worker process died while on this file
+
+
+@dataclass(frozen=True)
+class Event:
+    """One finding: a defect over ``[start_s, end_s)`` seconds.
+
+    ``value`` is the detector's key measurement in ``unit``; ``frame_start``/``frame_end``
+    are 0-based video frame numbers in presentation order (end exclusive) when the finding is
+    on the video stream.
+    """
+
+    detector: str
+    severity: Severity
+    start_s: float
+    end_s: float
+    detail: str
+    value: float | None = None
+    unit: str | None = None
+    stream_index: int | None = None
+    channel: int | None = None
+    frame_start: int | None = None
+    frame_end: int | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass
+class VideoFrame:
+    """One decoded picture as the detectors see it.
+
+    ``luma`` is the decoder's own luma plane as a (height, width) view, not a copy: uint8 for
+    8-bit streams, uint16 for deeper ones. ``small`` is a contiguous subsample of it (every
+    ``step``-th row and column) computed once per frame for the detectors that do not need every
+    pixel. ``black_level``/``white_level`` are the nominal range in code values (16–235 at
+    8-bit limited range, 0–255 at full range, scaled with bit depth); ``code_max`` is the
+    largest code value of the bit depth (255 at 8 bit, 1023 at 10 bit). Detectors may publish
+    per-frame measurements into ``features`` (name → value); the metrics recorder averages them
+    per second.
+    """
+
+    index: int
+    t_s: float
+    duration_s: float
+    luma: np.ndarray
+    small: np.ndarray
+    step: int
+    black_level: int
+    white_level: int
+    code_max: int
+    key_frame: bool = False
+    corrupt: bool = False
+    features: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def end_s(self) -> float:
+        return self.t_s + self.duration_s
+
+
+
+@dataclass
+class AudioBlock:
+    """Decoded audio of one stream: ``samples`` is float32 of shape (channels, n), full scale
+    = 1.0, starting at ``t_s`` seconds."""
+
+    stream_index: int
+    t_s: float
+    sample_rate: int
+    samples: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.samples.shape[1])
+
+    @property
+    def end_s(self) -> float:
+        return self.t_s + self.n / self.sample_rate
+
+
+@dataclass
+class FileInfo:
+    """Facts about one input file (from the file system and from the container)."""
+
+    path: str
+    size_bytes: int | None = None
+    mtime: float | None = None
+    container: str | None = None
+    duration_s: float | None = None
+    video_codec: str | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    audio_codec: str | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    frames: int | None = None
+
+
+@dataclass
+class FileResult:
+    """Everything one worker sends back for one file: small (kilobytes), picklable."""
+
+    info: FileInfo
+    status: Status = Status.OK
+    error: str | None = None
+    events: list[Event] = field(default_factory=list)
+    metrics: dict[str, list[Any]] = field(default_factory=dict)
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+
+    @property
+    def path(self) -> str:
+        return self.info.path
+
+    @property
+    def worst_severity(self) -> Severity | None:
+        if not self.events:
+            return None
+        return max((e.severity for e in self.events), key=lambda s: s.rank)
