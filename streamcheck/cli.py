@@ -1,0 +1,279 @@
+"""The ``streamcheck`` command: a thin typer layer over :func:`streamcheck.scan`.
+
+Parses options, builds the Config, calls the library, renders progress and the summary, and
+maps the outcome to the exit codes of the contract:
+0 clean · 1 a finding at or above --fail-on · 2 usage or configuration error ·
+3 a file could not be analysed (takes precedence over 1) · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import os
+import signal
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ._version import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED_FILES, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find defects in recorded audio/video files, in batch: one pass per file, in memory.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class FailOn(str, enum.Enum):
+    info = "info"
+    warning = "warning"
+    error = "error"
+    never = "never"
+
+
+def _versions() -> str:
+    import av
+
+    return (
+        f"streamcheck {__version__}\nPyAV {av.__version__}\n"
+        f"FFmpeg {av.ffmpeg_version_info}"
+    )
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(_versions())
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool],  # noqa: UP045 (typer needs Optional on 3.10)
+        typer.Option("--version", callback=_version_callback, is_eager=True,
+                     help="Print streamcheck, PyAV and FFmpeg versions and exit."),
+    ] = None,
+) -> None:
+    """streamcheck: QC of recorded media."""
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    typer.echo(f"streamcheck: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def exit_code(results, fail_on: FailOn) -> int:
+    """The contract's exit code for a finished run."""
+    from .model import Severity, Status
+
+    if any(r.status != Status.OK for r in results):
+        return EXIT_FAILED_FILES
+    if fail_on is not FailOn.never:
+        limit = Severity(fail_on.value).rank
+        if any(e.severity.rank >= limit for r in results for e in r.events):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+class _Terminate(Exception):
+    """SIGTERM arrived: treated like Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001
+    raise KeyboardInterrupt
+
+
+@app.command()
+def scan(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Media files, folders (walked recursively), globs, or - to read "
+                       "paths from stdin, one per line."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the Parquet reports.")] = (
+        Path("streamcheck-report")
+    ),
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="Worker processes [default: number of cores]."),
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="Exit 1 when a finding is at or above this severity.")
+    ] = FailOn.error,
+    detectors: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Comma-separated detectors to run [default: all]; see "
+                     "'streamcheck detectors'."),
+    ] = None,
+    set_: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--set", help="Override one parameter, e.g. --set black.min_duration_s=3 "
+                     "(repeatable)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log every file as it finishes.")
+    ] = False,
+) -> None:
+    """Analyse media files and write defects, files and metrics Parquet reports."""
+    from rich.console import Console
+
+    from .config import Config
+    from .discover import discover
+    from .errors import ParameterError, UsageError
+    from .report.parquet import check_writable, write_reports
+    from .report.summary import render_summary
+    from .runner import default_jobs
+    from .runner import scan as run_scan
+
+    try:
+        config = Config()
+        if detectors:
+            config = config.with_detectors(detectors.split(","))
+        if set_:
+            config = config.with_overrides(set_)
+        files = discover(paths, stdin=sys.stdin)
+    except (ParameterError, UsageError) as exc:
+        raise _fail(str(exc)) from None
+    if not files:
+        raise _fail(f"no media files found in {', '.join(map(repr, paths))}")
+    try:
+        check_writable(out)
+    except OSError as exc:
+        raise _fail(f"output folder {str(out)!r} is not writable: {exc.strerror or exc}") from None
+
+    import av
+
+    err = Console(stderr=True)
+    stdout = Console()
+    n_jobs = min(jobs or default_jobs(), len(files))
+    started = dt.datetime.now(dt.timezone.utc)
+    run_meta = {
+        "version": __version__,
+        "ffmpeg_version": str(av.ffmpeg_version_info),
+        "pyav_version": av.__version__,
+        "config": config.to_json(),
+        "run_id": uuid.uuid4().hex,
+        "started_at": started.isoformat(),
+    }
+    results = []
+    interrupted = False
+    t0 = time.perf_counter()
+    old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        with _Progress(err, len(files), enabled=not quiet and err.is_terminal) as progress:
+            for r in run_scan(files, config, jobs=n_jobs):
+                results.append(r)
+                progress.advance(r)
+                if verbose or (not quiet and not err.is_terminal):
+                    _log_line(err, len(results), len(files), r)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+    wall = time.perf_counter() - t0
+    run_meta["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    write_reports(results, out, run_meta)
+    if not quiet:
+        render_summary(stdout, results, wall_s=wall)
+        err.print(f"Reports in {out}/ (defects, files, metrics .parquet)")
+    if interrupted:
+        err.print(f"Interrupted: {len(files) - len(results)} of {len(files)} files not done; "
+                  f"results of the {len(results)} finished files are written.")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    raise typer.Exit(exit_code(results, fail_on))
+
+
+def _log_line(console, done: int, total: int, r) -> None:
+    worst = r.worst_severity
+    tail = f"{len(r.events)} findings" + (f", worst {worst.value}" if worst else "")
+    if r.error:
+        tail += f"; {r.error}"
+    console.print(f"[{done}/{total}] {r.status.value}: {r.path} ({tail})", markup=False,
+                  highlight=False, soft_wrap=True)
+
+
+class _Progress:
+    """A rich progress bar (files, media seconds, ETA) when stderr is a terminal."""
+
+    def __init__(self, console, total: int, enabled: bool) -> None:
+        self.enabled = enabled
+        self.media_s = 0.0
+        if enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+
+            self.progress = Progress(
+                TextColumn("[bold]scanning"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("files · {task.fields[media]} of media"), TimeElapsedColumn(),
+                TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=True,
+            )
+            self.task = self.progress.add_task("scan", total=total, media="0 s")
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.progress.__exit__(*exc)
+
+    def advance(self, r) -> None:
+        self.media_s += r.info.duration_s or 0.0
+        if self.enabled:
+            self.progress.update(self.task, advance=1, media=f"{self.media_s:.0f} s")
+
+
+@app.command("detectors")
+def list_detectors() -> None:
+    """List every detector with its parameters, defaults and units."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .config import Config
+    from .detectors import REGISTRY
+
+    config = Config()
+    table = Table(title="streamcheck detectors", title_justify="left")
+    for col in ("detector", "kind", "parameter", "default", "unit", "mirrors", "meaning"):
+        table.add_column(col, overflow="fold")
+    for name, cls in REGISTRY.items():
+        params = config.params_for(name)
+        table.add_section()
+        for i, f in enumerate(dataclasses.fields(params)):
+            table.add_row(
+                name if i == 0 else "",
+                cls.kind if i == 0 else "",
+                f.name,
+                str(getattr(params, f.name)),
+                f.metadata.get("unit") or "",
+                f.metadata.get("mirrors") or "",
+                f.metadata.get("help", ""),
+            )
+    Console().print(table)
+
+
+def main() -> None:
+    """Console-script entry point: no traceback reaches the terminal unless
+    STREAMCHECK_DEBUG=1."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        if os.environ.get("STREAMCHECK_DEBUG") == "1":
+            raise
+        print(f"streamcheck: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(EXIT_FAILED_FILES)

@@ -1,0 +1,59 @@
+"""Explicit Arrow schemas of the three Parquet reports (the output contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+DEFECTS = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("detector", pa.string(), nullable=False),
+        pa.field("severity", pa.string(), nullable=False),
+        pa.field("start_s", pa.float64(), nullable=False),
+        pa.field("end_s", pa.float64(), nullable=False),
+        pa.field("duration_s", pa.float64(), nullable=False),
+        pa.field("stream_index", pa.int32()),
+        pa.field("channel", pa.int32()),
+        pa.field("value", pa.float64()),
+        pa.field("unit", pa.string()),
+        pa.field("detail", pa.string(), nullable=False),
+        pa.field("frame_start", pa.int64()),
+        pa.field("frame_end", pa.int64()),
+    ]
+)
+
+FILES = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("mtime", pa.timestamp("us", tz="UTC")),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("error", pa.string()),
+        pa.field("container", pa.string()),
+        pa.field("duration_s", pa.float64()),
+        pa.field("video_codec", pa.string()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("fps", pa.float64()),
+        pa.field("audio_codec", pa.string()),
+        pa.field("sample_rate", pa.int32()),
+        pa.field("channels", pa.int32()),
+        pa.field("frames", pa.int64()),
+        pa.field("defects", pa.int32(), nullable=False),
+        pa.field("worst_severity", pa.string()),
+        pa.field("wall_s", pa.float64(), nullable=False),
+        pa.field("cpu_s", pa.float64(), nullable=False),
+    ]
+)
+
+METRICS = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("t_s", pa.float64(), nullable=False),
+        pa.field("luma_mean", pa.float64()),
+        pa.field("motion", pa.float64()),
+        pa.field("black_ratio", pa.float64()),
+        pa.field("rms_dbfs", pa.float64()),
+        pa.field("peak_dbfs", pa.float64()),
+    ]
+)
