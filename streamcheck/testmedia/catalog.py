@@ -1,0 +1,57 @@
+"""The standard set of test recordings: defects injected at known times on several codecs and
+containers, and hard clean negatives that must produce no findings."""
+
+from __future__ import annotations
+
+from .generate import Defect, Spec
+
+# One set of injected defects, reused across codecs so results compare across them. The black
+# stretch is also a still picture: it tests that freeze is not reported inside black.
+STANDARD_DEFECTS = (
+    Defect("silence", 1.5, 4.0),
+    Defect("black", 2.0, 4.4),
+    Defect("freeze", 6.0, 8.6),
+    Defect("clipping", 7.0, 7.5),
+)
+
+DEFECT_SPECS = (
+    Spec("h264_aac_mp4", "mp4", "libx264", "aac", defects=STANDARD_DEFECTS),
+    Spec("hevc_opus_mkv", "mkv", "libx265", "libopus", seed=2, defects=STANDARD_DEFECTS),
+    Spec("vp9_opus_webm", "webm", "libvpx-vp9", "libopus", seed=3, defects=STANDARD_DEFECTS),
+    Spec("mpeg2_aac_ts", "ts", "mpeg2video", "aac", seed=4, defects=STANDARD_DEFECTS),
+    Spec("prores10_pcm_mov", "mov", "prores_ks", "pcm_s16le", seed=5, defects=STANDARD_DEFECTS),
+    Spec("av1_flac_mkv", "mkv", "libsvtav1", "flac", seed=6, defects=STANDARD_DEFECTS),
+    Spec("h264_fullrange_mp4", "mp4", "libx264", "aac", full_range=True, seed=7,
+         defects=STANDARD_DEFECTS),
+    Spec("pcm_wav", "wav", None, "pcm_s16le", video=None, audio="speech", seed=8,
+         defects=(Defect("silence", 3.0, 5.5), Defect("clipping", 7.2, 7.4))),
+)
+
+NEGATIVE_SPECS = (
+    Spec("neg_dark_quietspeech", "mp4", "libx264", "aac", video="dark", audio="quiet_speech",
+         seed=11),
+    Spec("neg_slowpan_speech", "mkv", "libx265", "libopus", video="pan", audio="speech",
+         seed=12),
+    Spec("neg_noisy_static_loud", "mp4", "libx264", "aac", video="static_noisy", audio="loud",
+         seed=13),
+    Spec("neg_cuts_loud_pcm", "mov", "libx264", "pcm_s16le", video="cuts", audio="loud",
+         seed=14),
+    Spec("neg_noisy_static_vp9", "webm", "libvpx-vp9", "libopus", video="static_noisy",
+         audio="speech", seed=15),
+)
+
+DEMO_SPECS = (
+    DEFECT_SPECS[0],
+    DEFECT_SPECS[1],
+    DEFECT_SPECS[3],
+    DEFECT_SPECS[7],
+    NEGATIVE_SPECS[0],
+    NEGATIVE_SPECS[1],
+)
+
+SETS = {
+    "defects": DEFECT_SPECS,
+    "negatives": NEGATIVE_SPECS,
+    "demo": DEMO_SPECS,
+    "all": DEFECT_SPECS + NEGATIVE_SPECS,
+}
