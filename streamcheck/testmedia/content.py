@@ -144,5 +144,7 @@ class Sound:
         x = 0.6 * voiced * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)) + 0.25 * rng.standard_normal(
             t.size
         )
-        room = 10 ** (-75 / 20) * rng.standard_normal(t.size)  # room tone at −75 dBFS
+        # room tone: about −55 dBFS RMS after the speech gain, so pauses are quiet but not
+        # digital silence (a real microphone's noise floor); quiet speech scales it down too
+        room = 10 ** (-45 / 20) * rng.standard_normal(t.size)
         return (x * env + room).astype(np.float32)

@@ -122,8 +122,9 @@ def _write_audio(out: av.container.OutputContainer, spec: Spec, stream: av.Audio
             rows = slice(None) if d.channel is None else slice(d.channel, d.channel + 1)
             if d.detector == "silence":
                 x[rows, m] = 0.0
-            elif d.detector == "clipping":
-                x[rows, m] = np.clip(x[rows, m] * 6.0, -1.0, 1.0)
+            elif d.detector == "clipping":  # an overdriven stage: a loud hum driven into the rails
+                hum = 0.6 * np.sin(2 * np.pi * 220.0 * t[m])
+                x[rows, m] = np.clip(3.0 * (x[rows, m] + hum), -1.0, 1.0)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(x), format="fltp", layout=layout)
         frame.sample_rate = spec.sample_rate
         frame.pts = start
