@@ -68,11 +68,11 @@ class SilenceDetector(Detector):
         if loud.size == 0:
             return
         sr, t0 = block.sample_rate, block.t_s
-        self._close(self._quiet_since, t0 + loud[0] / sr)
+        self._close(self._quiet_since, t0 + int(loud[0]) / sr)
         gaps = np.flatnonzero(np.diff(loud) > self.p.min_duration_s * sr)
-        for k in gaps:
-            self._close(t0 + (loud[k] + 1) / sr, t0 + loud[k + 1] / sr)
-        self._quiet_since = t0 + (loud[-1] + 1) / sr
+        for k in gaps.tolist():
+            self._close(t0 + (int(loud[k]) + 1) / sr, t0 + int(loud[k + 1]) / sr)
+        self._quiet_since = t0 + (int(loud[-1]) + 1) / sr
 
     def finish(self, end_s: float) -> list[Event]:
         if self._quiet_since is not None:

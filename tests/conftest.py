@@ -1,0 +1,69 @@
+"""Shared fixtures: the standard test recordings, generated once per session with PyAV."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import av
+import pytest
+
+from streamcheck.pipeline import analyze_file
+from streamcheck.testmedia import generate
+from streamcheck.testmedia.catalog import DEFECT_SPECS, NEGATIVE_SPECS
+
+SHARED_MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("media")
+    for spec in DEFECT_SPECS + NEGATIVE_SPECS:
+        generate(spec, out)
+    return out
+
+
+class Analysed:
+    """A generated recording, its ground truth and the result of analysing it (cached)."""
+
+    _cache: dict[Path, object] = {}
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.truth = json.loads(path.with_suffix(".json").read_text())
+        if path not in self._cache:
+            self._cache[path] = analyze_file(path)
+        self.result = self._cache[path]
+
+    @property
+    def timeline_offset_s(self) -> float:
+        """Where content frame 0 sits on the file's presentation timeline (seconds). Codec
+        priming without an edit list (AAC in MPEG-TS) puts it a little after 0."""
+        with av.open(str(self.path)) as c:
+            start = (c.start_time or 0) / av.time_base
+            if not c.streams.video:
+                return 0.0
+            frame = next(c.decode(video=0))
+            return frame.time - start
+
+
+@pytest.fixture(scope="session")
+def analysed(media_dir: Path):
+    def get(name: str) -> Analysed:
+        matches = [p for p in media_dir.iterdir() if p.stem == name and p.suffix != ".json"]
+        assert matches, f"no generated recording named {name}"
+        return Analysed(matches[0])
+
+    return get
+
+
+def shared_media() -> list[Path]:
+    if not SHARED_MEDIA.is_dir():
+        return []
+    return sorted(
+        p for p in SHARED_MEDIA.rglob("*") if p.is_file() and p.suffix.lower() != ".md"
+    )
+
+
+os.environ.setdefault("SVT_LOG", "1")

@@ -1,0 +1,109 @@
+"""Detectors against the ground truth of generated recordings: each injected defect found at the
+right time on every codec/container, and nothing found on hard clean content."""
+
+from __future__ import annotations
+
+import pytest
+
+from streamcheck.testmedia.catalog import DEFECT_SPECS, NEGATIVE_SPECS
+
+AUDIO_TOL_S = 0.020  # the issue's tolerance for audio event edges
+LOSSY_CLIP_CODECS = {"aac"}  # AAC does not keep a clipped waveform flat: edges blur (see README)
+# MPEG-2's intra refresh every GOP (12 frames) moves a held picture's block means by about the
+# −60 dB threshold; a freeze may then be confirmed up to one GOP late (see README).
+GOP_LATE_CODECS = {"mpeg2video": 12}
+
+
+def _video_tol(spec: dict) -> float:
+    return 1.0 / spec["fps"] + 1e-6
+
+
+def _match(events, detector: str, start: float, end: float):
+    """The event of ``detector`` overlapping [start, end) the most."""
+    best, best_overlap = None, 0.0
+    for e in events:
+        if e.detector != detector:
+            continue
+        overlap = min(e.end_s, end) - max(e.start_s, start)
+        if overlap > best_overlap:
+            best, best_overlap = e, overlap
+    return best
+
+
+@pytest.mark.parametrize("spec", DEFECT_SPECS, ids=lambda s: s.name)
+def test_injected_defects_found_at_the_right_time(analysed, spec):
+    a = analysed(spec.name)
+    assert a.result.status.value == "ok", a.result.error
+    offset = a.timeline_offset_s
+    events = a.result.events
+    for d in a.truth["defects"]:
+        start, end = d["start_s"] + offset, d["end_s"] + offset
+        ev = _match(events, d["detector"], start, end)
+        assert ev is not None, f"{d['detector']} at {start:.3f}-{end:.3f} s not found: {events}"
+        if d["detector"] in ("black", "freeze"):
+            tol = _video_tol(a.truth["spec"])
+            late = GOP_LATE_CODECS.get(spec.vcodec, 0) / spec.fps if d["detector"] == "freeze" else 0
+            assert start - tol <= ev.start_s <= start + tol + late, (d, ev)
+            assert abs(ev.end_s - end) <= tol, (d, ev)
+            assert ev.frame_start is not None and ev.frame_end is not None
+            assert abs(ev.frame_end - round(d["end_s"] * spec.fps)) <= 1
+        elif d["detector"] == "clipping" and spec.acodec in LOSSY_CLIP_CODECS:
+            assert abs(ev.start_s - start) <= AUDIO_TOL_S, (d, ev)
+            assert start <= ev.end_s <= end + AUDIO_TOL_S, (d, ev)
+            assert ev.value > 0
+        else:
+            assert abs(ev.start_s - start) <= AUDIO_TOL_S, (d, ev)
+            assert abs(ev.end_s - end) <= AUDIO_TOL_S, (d, ev)
+    # nothing but the injected defects (one event per defect)
+    found = sorted(e.detector for e in events)
+    assert found == sorted(d["detector"] for d in a.truth["defects"]), events
+
+
+@pytest.mark.parametrize("spec", NEGATIVE_SPECS, ids=lambda s: s.name)
+def test_hard_clean_content_has_no_findings(analysed, spec):
+    a = analysed(spec.name)
+    assert a.result.status.value == "ok", a.result.error
+    assert a.result.events == []
+
+
+def test_freeze_not_reported_inside_black(analysed):
+    a = analysed("h264_aac_mp4")
+    black = [e for e in a.result.events if e.detector == "black"]
+    freezes = [e for e in a.result.events if e.detector == "freeze"]
+    assert black and freezes
+    for f in freezes:
+        for b in black:
+            assert f.end_s <= b.start_s or f.start_s >= b.end_s
+
+
+def test_ten_bit_limited_range_black(analysed):
+    """ProRes is 10-bit: black is judged against 64–940, not 8-bit codes."""
+    a = analysed("prores10_pcm_mov")
+    assert any(e.detector == "black" for e in a.result.events)
+    assert a.result.metrics["black_ratio"][0] < 0.5  # first second: textured picture
+
+
+def test_results_carry_file_facts(analysed):
+    r = analysed("h264_aac_mp4").result
+    assert r.info.video_codec == "h264" and r.info.audio_codec == "aac"
+    assert (r.info.width, r.info.height) == (320, 240)
+    assert r.info.fps == pytest.approx(25.0)
+    assert r.info.frames == 250
+    assert r.info.duration_s == pytest.approx(10.0, abs=0.05)
+    assert r.cpu_s > 0 and r.wall_s > 0
+
+
+def test_metrics_are_per_second_and_plausible(analysed):
+    r = analysed("h264_aac_mp4").result
+    m = r.metrics
+    # one row per second; AAC's last frame is padded, so a few ms of second 10 may appear
+    assert m["t_s"][:10] == [float(s) for s in range(10)] and len(m["t_s"]) <= 11
+    # black from 2.0 to 4.4: seconds 2 and 3 are fully black
+    assert m["black_ratio"][2] > 0.98 and m["black_ratio"][3] > 0.98
+    assert m["black_ratio"][0] < 0.1
+    assert m["luma_mean"][2] < 0.1 < m["luma_mean"][0]
+    # silence from 1.5 to 4.0: seconds 2 and 3 are at the floor; second 0 carries music
+    assert m["rms_dbfs"][2] < -100 and m["rms_dbfs"][0] > -40
+    assert m["peak_dbfs"][0] <= 0.5
+    # frozen from 6.0 to 8.6: no motion in second 7; motion in second 0
+    assert m["motion"][7] < 0.001 < m["motion"][0]
