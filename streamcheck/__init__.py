@@ -34,8 +34,16 @@ _LAZY = {
     "Status": ("model", "Status"),
 }
 
-__all__ = ["Config", "Event", "FileResult", "Severity", "Status", "__version__",
-           "analyze_file", "scan"]
+__all__ = [
+    "Config",
+    "Event",
+    "FileResult",
+    "Severity",
+    "Status",
+    "__version__",
+    "analyze_file",
+    "scan",
+]
 
 
 def __getattr__(name: str) -> Any:

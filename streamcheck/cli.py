@@ -43,10 +43,7 @@ class FailOn(str, enum.Enum):
 def _versions() -> str:
     import av
 
-    return (
-        f"streamcheck {__version__}\nPyAV {av.__version__}\n"
-        f"FFmpeg {av.ffmpeg_version_info}"
-    )
+    return f"streamcheck {__version__}\nPyAV {av.__version__}\nFFmpeg {av.ffmpeg_version_info}"
 
 
 def _version_callback(value: bool) -> None:
@@ -59,8 +56,12 @@ def _version_callback(value: bool) -> None:
 def _root(
     version: Annotated[
         Optional[bool],  # noqa: UP045 (typer needs Optional on 3.10)
-        typer.Option("--version", callback=_version_callback, is_eager=True,
-                     help="Print streamcheck, PyAV and FFmpeg versions and exit."),
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print streamcheck, PyAV and FFmpeg versions and exit.",
+        ),
     ] = None,
 ) -> None:
     """streamcheck: QC of recorded media."""
@@ -88,7 +89,7 @@ class _Terminate(Exception):
     """SIGTERM arrived: treated like Ctrl-C."""
 
 
-def _on_sigterm(signum, frame):  # noqa: ARG001
+def _on_sigterm(signum, frame):
     raise KeyboardInterrupt
 
 
@@ -96,8 +97,10 @@ def _on_sigterm(signum, frame):  # noqa: ARG001
 def scan(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Media files, folders (walked recursively), globs, or - to read "
-                       "paths from stdin, one per line."),
+        typer.Argument(
+            help="Media files, folders (walked recursively), globs, or - to read "
+            "paths from stdin, one per line."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the Parquet reports.")] = (
         Path("streamcheck-report")
@@ -111,13 +114,15 @@ def scan(
     ] = FailOn.error,
     detectors: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(help="Comma-separated detectors to run [default: all]; see "
-                     "'streamcheck detectors'."),
+        typer.Option(
+            help="Comma-separated detectors to run [default: all]; see 'streamcheck detectors'."
+        ),
     ] = None,
     set_: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--set", help="Override one parameter, e.g. --set black.min_duration_s=3 "
-                     "(repeatable)."),
+        typer.Option(
+            "--set", help="Override one parameter, e.g. --set black.min_duration_s=3 (repeatable)."
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[
@@ -187,8 +192,10 @@ def scan(
         render_summary(stdout, results, wall_s=wall)
         err.print(f"Reports in {out}/ (defects, files, metrics .parquet)")
     if interrupted:
-        err.print(f"Interrupted: {len(files) - len(results)} of {len(files)} files not done; "
-                  f"results of the {len(results)} finished files are written.")
+        err.print(
+            f"Interrupted: {len(files) - len(results)} of {len(files)} files not done; "
+            f"results of the {len(results)} finished files are written."
+        )
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(exit_code(results, fail_on))
 
@@ -198,8 +205,12 @@ def _log_line(console, done: int, total: int, r) -> None:
     tail = f"{len(r.events)} findings" + (f", worst {worst.value}" if worst else "")
     if r.error:
         tail += f"; {r.error}"
-    console.print(f"[{done}/{total}] {r.status.value}: {r.path} ({tail})", markup=False,
-                  highlight=False, soft_wrap=True)
+    console.print(
+        f"[{done}/{total}] {r.status.value}: {r.path} ({tail})",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 class _Progress:
@@ -209,13 +220,25 @@ class _Progress:
         self.enabled = enabled
         self.media_s = 0.0
         if enabled:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self.progress = Progress(
-                TextColumn("[bold]scanning"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("files · {task.fields[media]} of media"), TimeElapsedColumn(),
-                TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=True,
+                TextColumn("[bold]scanning"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("files · {task.fields[media]} of media"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
             )
             self.task = self.progress.add_task("scan", total=total, media="0 s")
 

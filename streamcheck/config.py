@@ -38,8 +38,7 @@ class Config:
         unknown = [d for d in self.detectors if d not in REGISTRY]
         if unknown:
             raise ParameterError(
-                f"unknown detector {', '.join(map(repr, unknown))}; "
-                f"known: {', '.join(REGISTRY)}"
+                f"unknown detector {', '.join(map(repr, unknown))}; known: {', '.join(REGISTRY)}"
             )
         if self.decoder_threads < 0:
             raise ParameterError("decoder_threads must be 0 (automatic) or more")
@@ -64,14 +63,13 @@ class Config:
             if not sep or not dot:
                 raise ParameterError(f"override {item!r} is not of the form detector.param=value")
             if det not in REGISTRY:
-                raise ParameterError(f"unknown detector {det!r} in {item!r}; known: "
-                                     f"{', '.join(REGISTRY)}")
+                raise ParameterError(
+                    f"unknown detector {det!r} in {item!r}; known: {', '.join(REGISTRY)}"
+                )
             current = params.get(det) or REGISTRY[det].Params()
             fields = {f.name: f for f in dataclasses.fields(current)}
             if name not in fields:
-                raise ParameterError(
-                    f"unknown parameter {key!r}; {det} has: {', '.join(fields)}"
-                )
+                raise ParameterError(f"unknown parameter {key!r}; {det} has: {', '.join(fields)}")
             value = _parse_value(raw.strip(), getattr(current, name), key)
             try:
                 params[det] = dataclasses.replace(current, **{name: value})

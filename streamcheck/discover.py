@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -19,10 +20,10 @@ from .errors import UsageError
 MEDIA_EXTENSIONS = frozenset(
     """
     3g2 3gp aac ac3 aif aifc aiff amr ape asf au avi caf dts dv eac3 f4v flac flv gxf h264
-    h265 hevc ivf m1v m2p m2t m2ts m2v m4a m4b m4v mj2 mjpeg mka mkv mov mp2 mp3 mp4 mpa mpeg
-    mpg mts mxf nut oga ogg ogm ogv opus qt rm rmvb spx ts vob w64 wav weba webm wma wmv wv
-    y4m
-    """.split()
+    h265 hevc ivf m1v m2p m2t m2ts m2v m4a m4b m4v mj2 mjpeg mka mkv mov mp2 mp3 mp4 mpa
+    mpeg mpg mts mxf nut oga ogg ogm ogv opus qt rm rmvb spx ts vob w64 wav weba webm wma
+    wmv wv y4m
+    """.split()  # noqa: SIM905 (a word list reads better than 70 quoted strings)
 )
 
 
@@ -32,7 +33,8 @@ def is_media_name(name: str) -> bool:
     return ext in MEDIA_EXTENSIONS
 
 
-def _walk(root: str) -> Iterable[str]:
+def _walk(root: str, media_only: bool = True) -> Iterable[str]:
+    """Files under ``root``: hidden ones skipped, each real folder entered once."""
     seen: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         try:
@@ -47,8 +49,54 @@ def _walk(root: str) -> Iterable[str]:
         seen.add(key)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for f in filenames:
-            if not f.startswith(".") and is_media_name(f):
+            if not f.startswith(".") and (is_media_name(f) or not media_only):
                 yield os.path.join(dirpath, f)
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Regex for a glob pattern where ``**/`` spans any number of folders."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            j = pattern.find("]", i + 1)
+            if j < 0:
+                out.append(re.escape("["))
+                i += 1
+            else:
+                out.append("[" + pattern[i + 1 : j].replace("!", "^", 1) + "]")
+                i = j + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def _expand_glob(pattern: str) -> list[str]:
+    """Files matching ``pattern``. ``**`` patterns are matched while walking the folder before
+    the first wildcard with the loop-safe walker (glob's own ``**`` follows symlink loops)."""
+    if "**" not in pattern:
+        return sorted(p for p in glob.glob(pattern) if not os.path.isdir(p))
+    parts = pattern.split(os.sep)
+    base_parts = []
+    for part in parts:
+        if glob.has_magic(part):
+            break
+        base_parts.append(part)
+    base = os.sep.join(base_parts) or "."
+    regex = _glob_regex(pattern)
+    return sorted(p for p in _walk(base, media_only=False) if regex.match(p))
 
 
 def discover(inputs: Iterable[str], stdin: TextIO | None = None) -> list[str]:
@@ -69,14 +117,15 @@ def discover(inputs: Iterable[str], stdin: TextIO | None = None) -> list[str]:
         elif os.path.lexists(item):
             found.append(item)  # named explicitly: taken even if broken or oddly named
         elif glob.has_magic(item):
-            matches = sorted(glob.glob(item, recursive=True))
+            matches = _expand_glob(item)
             if not matches:
                 raise UsageError(f"no file matches {item!r}")
             found += discover(matches)
         else:
             raise UsageError(f"no such file or folder: {item!r}")
     unique: dict[str, str] = {}
-    for path in found:
+    # the same file reached twice (a link, a relative name): keep its shortest absolute path
+    for path in sorted(found, key=lambda p: (len(os.path.abspath(p)), p)):
         apath = os.path.abspath(path)
         key = os.path.realpath(apath) if os.path.exists(apath) else apath
         unique.setdefault(key, apath)

@@ -95,7 +95,6 @@ class VideoFrame:
         return self.t_s + self.duration_s
 
 
-
 @dataclass
 class AudioBlock:
     """Decoded audio of one stream: ``samples`` is float32 of shape (channels, n), full scale

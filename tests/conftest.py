@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import ClassVar
 
 import av
 import pytest
@@ -27,7 +28,7 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Analysed:
     """A generated recording, its ground truth and the result of analysing it (cached)."""
 
-    _cache: dict[Path, object] = {}
+    _cache: ClassVar[dict[Path, object]] = {}
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -61,9 +62,7 @@ def analysed(media_dir: Path):
 def shared_media() -> list[Path]:
     if not SHARED_MEDIA.is_dir():
         return []
-    return sorted(
-        p for p in SHARED_MEDIA.rglob("*") if p.is_file() and p.suffix.lower() != ".md"
-    )
+    return sorted(p for p in SHARED_MEDIA.rglob("*") if p.is_file() and p.suffix.lower() != ".md")
 
 
 os.environ.setdefault("SVT_LOG", "1")

@@ -42,7 +42,9 @@ def test_injected_defects_found_at_the_right_time(analysed, spec):
         assert ev is not None, f"{d['detector']} at {start:.3f}-{end:.3f} s not found: {events}"
         if d["detector"] in ("black", "freeze"):
             tol = _video_tol(a.truth["spec"])
-            late = GOP_LATE_CODECS.get(spec.vcodec, 0) / spec.fps if d["detector"] == "freeze" else 0
+            late = (
+                GOP_LATE_CODECS.get(spec.vcodec, 0) / spec.fps if d["detector"] == "freeze" else 0
+            )
             assert start - tol <= ev.start_s <= start + tol + late, (d, ev)
             assert abs(ev.end_s - end) <= tol, (d, ev)
             assert ev.frame_start is not None and ev.frame_end is not None

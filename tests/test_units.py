@@ -117,7 +117,7 @@ def test_run_tracker_intervals(flags, min_units, gap_units):
         assert iv.start_s < iv.end_s or min_d == 0
         assert iv.start_s >= prev_end  # ordered, no overlaps
         assert iv.duration_s + 1e-9 >= min_d  # min duration respected
-        assert 0.0 <= iv.start_s and iv.end_s <= end + 1e-9  # inside the media
+        assert iv.start_s >= 0.0 and iv.end_s <= end + 1e-9  # inside the media
         assert flags[iv.first] and flags[iv.last]  # starts and ends on active units
         prev_end = iv.end_s
     # every active unit is covered when nothing is dropped for being short

@@ -75,9 +75,7 @@ def open_media(path: str | os.PathLike[str]) -> Iterator[Media]:
     except (OSError, av.FFmpegError, ValueError) as exc:
         raise MediaOpenError(_reason(exc)) from None
     try:
-        videos = [
-            s for s in container.streams.video if not (int(s.disposition) & _ATTACHED_PIC)
-        ]
+        videos = [s for s in container.streams.video if not (int(s.disposition) & _ATTACHED_PIC)]
         audio = [s for s in container.streams.audio if s.codec_context is not None]
         if not videos and not audio:
             raise MediaOpenError("no audio or video stream")

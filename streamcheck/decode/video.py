@@ -14,8 +14,23 @@ import numpy as np
 # AVCOL_RANGE_JPEG: full range (0–255 at 8 bit); anything else is treated as limited range,
 # which is what FFmpeg assumes for unspecified YUV.
 _FULL_RANGE = 2
-_YUV_PREFIXES = ("yuv", "yuvj", "nv12", "nv16", "nv20", "nv21", "nv24", "p010", "p016", "p210",
-                 "p216", "p410", "p416", "gray", "ya")
+_YUV_PREFIXES = (
+    "yuv",
+    "yuvj",
+    "nv12",
+    "nv16",
+    "nv20",
+    "nv21",
+    "nv24",
+    "p010",
+    "p016",
+    "p210",
+    "p216",
+    "p410",
+    "p416",
+    "gray",
+    "ya",
+)
 
 
 def is_planar_luma(fmt: av.VideoFormat) -> bool:

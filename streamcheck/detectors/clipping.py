@@ -71,7 +71,7 @@ class ClippingDetector(Detector):
             sr, t0, n = block.sample_rate, block.t_s, block.n
             for ch in np.flatnonzero(clipped.any(axis=1)).tolist():
                 starts, ends = runs_of_true(clipped[ch])
-                for s, e in zip(starts.tolist(), ends.tolist()):
+                for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
                     start_s, count = t0 + s / sr, e - s
                     if s == 0 and ch in self._open:
                         start_s, carried, _ = self._open.pop(ch)

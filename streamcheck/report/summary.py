@@ -101,8 +101,9 @@ def render_summary(
     parts += [f"{n} {s.value}" for s, n in sorted(statuses.items(), key=lambda x: x[0].value)]
     parts.append(
         f"{total_events} findings ("
-        + ", ".join(f"{sev.get(s, 0)} {s.value}" for s in (Severity.ERROR, Severity.WARNING,
-                                                              Severity.INFO))
+        + ", ".join(
+            f"{sev.get(s, 0)} {s.value}" for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+        )
         + ")"
     )
     parts.append(f"{hms(media_s)} of media")

@@ -21,23 +21,51 @@ DEFECT_SPECS = (
     Spec("mpeg2_aac_ts", "ts", "mpeg2video", "aac", seed=4, defects=STANDARD_DEFECTS),
     Spec("prores10_pcm_mov", "mov", "prores_ks", "pcm_s16le", seed=5, defects=STANDARD_DEFECTS),
     Spec("av1_flac_mkv", "mkv", "libsvtav1", "flac", seed=6, defects=STANDARD_DEFECTS),
-    Spec("h264_fullrange_mp4", "mp4", "libx264", "aac", full_range=True, seed=7,
-         defects=STANDARD_DEFECTS),
-    Spec("pcm_wav", "wav", None, "pcm_s16le", video=None, audio="speech", seed=8,
-         defects=(Defect("silence", 3.0, 5.5), Defect("clipping", 7.2, 7.4))),
+    Spec(
+        "h264_fullrange_mp4",
+        "mp4",
+        "libx264",
+        "aac",
+        full_range=True,
+        seed=7,
+        defects=STANDARD_DEFECTS,
+    ),
+    Spec(
+        "pcm_wav",
+        "wav",
+        None,
+        "pcm_s16le",
+        video=None,
+        audio="speech",
+        seed=8,
+        defects=(Defect("silence", 3.0, 5.5), Defect("clipping", 7.2, 7.4)),
+    ),
 )
 
 NEGATIVE_SPECS = (
-    Spec("neg_dark_quietspeech", "mp4", "libx264", "aac", video="dark", audio="quiet_speech",
-         seed=11),
-    Spec("neg_slowpan_speech", "mkv", "libx265", "libopus", video="pan", audio="speech",
-         seed=12),
-    Spec("neg_noisy_static_loud", "mp4", "libx264", "aac", video="static_noisy", audio="loud",
-         seed=13),
-    Spec("neg_cuts_loud_pcm", "mov", "libx264", "pcm_s16le", video="cuts", audio="loud",
-         seed=14),
-    Spec("neg_noisy_static_vp9", "webm", "libvpx-vp9", "libopus", video="static_noisy",
-         audio="speech", seed=15),
+    Spec(
+        "neg_dark_quietspeech", "mp4", "libx264", "aac", video="dark", audio="quiet_speech", seed=11
+    ),
+    Spec("neg_slowpan_speech", "mkv", "libx265", "libopus", video="pan", audio="speech", seed=12),
+    Spec(
+        "neg_noisy_static_loud",
+        "mp4",
+        "libx264",
+        "aac",
+        video="static_noisy",
+        audio="loud",
+        seed=13,
+    ),
+    Spec("neg_cuts_loud_pcm", "mov", "libx264", "pcm_s16le", video="cuts", audio="loud", seed=14),
+    Spec(
+        "neg_noisy_static_vp9",
+        "webm",
+        "libvpx-vp9",
+        "libopus",
+        video="static_noisy",
+        audio="speech",
+        seed=15,
+    ),
 )
 
 DEMO_SPECS = (

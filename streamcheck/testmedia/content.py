@@ -18,8 +18,11 @@ AUDIO_KINDS = ("music", "speech", "quiet_speech", "loud")
 
 def _texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """A float32 texture in 0–1: blurred noise at two scales plus a few soft shapes."""
-    coarse = cv2.resize(rng.random((h // 16 + 2, w // 16 + 2), dtype=np.float32), (w, h),
-                        interpolation=cv2.INTER_CUBIC)
+    coarse = cv2.resize(
+        rng.random((h // 16 + 2, w // 16 + 2), dtype=np.float32),
+        (w, h),
+        interpolation=cv2.INTER_CUBIC,
+    )
     fine = cv2.GaussianBlur(rng.random((h, w), dtype=np.float32), (0, 0), 1.5)
     tex = 0.65 * coarse + 0.35 * (fine - fine.mean()) * 4 + 0.2
     for _ in range(6):
@@ -31,8 +34,9 @@ def _texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 class Picture:
     """Frame source for one clip: ``frame(i)`` returns (Y, U, V) uint8 planes."""
 
-    def __init__(self, kind: str, width: int, height: int, fps: float, seed: int,
-                 full_range: bool = False) -> None:
+    def __init__(
+        self, kind: str, width: int, height: int, fps: float, seed: int, full_range: bool = False
+    ) -> None:
         if kind not in VIDEO_KINDS:
             raise ValueError(f"unknown video kind {kind!r}; known: {', '.join(VIDEO_KINDS)}")
         self.kind, self.w, self.h, self.fps = kind, width, height, fps
@@ -61,8 +65,9 @@ class Picture:
             tex = self.textures[0]
         if self.kind == "pan":  # slow sub-pixel pan: 0.5 px per frame
             m = np.float32([[1, 0, -0.5 * i], [0, 1, -0.2 * i]])
-            crop = cv2.warpAffine(tex, m, (w, h), flags=cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REFLECT)
+            crop = cv2.warpAffine(
+                tex, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+            )
         elif self.kind == "static_noisy":  # locked-off camera: sub-pixel tremor, sensor noise
             jx, jy = self.noise_rng.uniform(-0.3, 0.3, 2)
             m = np.float32([[1, 0, jx], [0, 1, jy]])

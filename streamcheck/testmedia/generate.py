@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-
-import os
 
 import av
 import numpy as np
@@ -78,8 +77,14 @@ def _active(defects: tuple[Defect, ...], kind: str, t: float) -> Defect | None:
 
 
 def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.VideoStream) -> None:
-    pic = Picture(spec.video or "texture", spec.width, spec.height, spec.fps, spec.seed,
-                  full_range=spec.full_range)
+    pic = Picture(
+        spec.video or "texture",
+        spec.width,
+        spec.height,
+        spec.fps,
+        spec.seed,
+        full_range=spec.full_range,
+    )
     held: tuple[np.ndarray, ...] | None = None
     n = round(spec.duration_s * spec.fps)
     for i in range(n):
@@ -93,9 +98,10 @@ def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.Video
         else:
             planes = pic.frame(i)
         y, u, v = planes
-        frame = av.VideoFrame.from_ndarray(np.concatenate([y, u.reshape(-1, spec.width),
-                                                           v.reshape(-1, spec.width)]),
-                                           format="yuv420p")
+        frame = av.VideoFrame.from_ndarray(
+            np.concatenate([y, u.reshape(-1, spec.width), v.reshape(-1, spec.width)]),
+            format="yuv420p",
+        )
         if spec.full_range:
             frame.color_range = 2
         frame.pts = i

@@ -1,0 +1,45 @@
+# streamcheck — make help lists the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+DEMO_DIR ?= demo-recordings
+DEMO_OUT ?= demo-report
+
+.PHONY: help demo test lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP) ## Set up, generate sample recordings with known defects, scan them
+	$(BIN)/python -m streamcheck.testmedia $(DEMO_DIR) demo
+	@echo
+	@echo '$$ streamcheck scan $(DEMO_DIR) --out $(DEMO_OUT)'
+	@$(BIN)/streamcheck scan $(DEMO_DIR) --out $(DEMO_OUT); code=$$?; \
+	  echo; echo "exit code $$code (1 = findings at or above --fail-on, as expected here)"; \
+	  test $$code -le 1
+
+test: $(STAMP) ## Set up, lint, run the test suite
+	$(BIN)/ruff check streamcheck tests
+	$(BIN)/ruff format --check streamcheck tests
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check streamcheck tests
+	$(BIN)/ruff format --check streamcheck tests
+
+format: $(STAMP) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix streamcheck tests
+	$(BIN)/ruff format streamcheck tests
+
+clean: ## Remove the venv, caches and demo output
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DEMO_DIR) $(DEMO_OUT) streamcheck-report
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

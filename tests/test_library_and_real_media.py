@@ -1,0 +1,57 @@
+"""The library API, and the scan over the real recordings in ../shared/media/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import streamcheck
+from tests.conftest import SHARED_MEDIA, shared_media
+
+
+def test_library_scan_yields_one_result_per_file(media_dir: Path):
+    files = sorted(p for p in media_dir.iterdir() if p.suffix != ".json")
+    results = list(streamcheck.scan([str(media_dir)], jobs=2))
+    assert sorted(r.path for r in results) == [str(p) for p in files]
+    cfg = streamcheck.Config().with_detectors(["black"])
+    one = streamcheck.analyze_file(media_dir / "h264_aac_mp4.mp4", cfg)
+    assert [e.detector for e in one.events] == ["black"]
+    assert one.status is streamcheck.Status.OK
+
+
+def test_importing_does_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = "import sys, streamcheck; print('av' in sys.modules, 'pyarrow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.skipif(not SHARED_MEDIA.is_dir(), reason="../shared/media/ not present")
+def test_real_recordings_are_plausible():
+    """These clips are clean, with the known exceptions their README states: the parking-lot
+    clip's audio track is digital silence, the slideshow holds still photos for seconds, and
+    the orchestral piece ends in 2 s of digital silence."""
+    files = shared_media()
+    results = {Path(r.path).name: r for r in streamcheck.scan([str(SHARED_MEDIA)], jobs=2)}
+    assert len(results) == len(files)
+    for name, r in results.items():
+        assert r.status is streamcheck.Status.OK, (name, r.error)
+        assert r.info.duration_s and r.info.duration_s > 1.0
+        detectors = {e.detector for e in r.events}
+        if name == "intel_car-detection.mp4":
+            assert detectors == {"silence"}
+            (ev,) = r.events
+            assert ev.start_s == 0.0 and ev.end_s == pytest.approx(r.info.duration_s)
+        elif name == "pyscenedetect_testvideo.mp4":
+            assert detectors <= {"freeze", "black"}
+            assert all(e.duration_s < 5.0 for e in r.events)
+        elif name == "librosa_hungarian_dance_5.ogg":
+            assert detectors == {"silence"}
+            assert r.events[0].end_s == pytest.approx(r.info.duration_s)
+        else:
+            assert r.events == [], (name, r.events)
+    asl = [r for n, r in results.items() if n.endswith(".mkv")]
+    assert asl and all(r.info.video_codec == "h264" for r in asl)
