@@ -89,7 +89,7 @@ def render_summary(
             if e.channel is not None:
                 line.append(f"ch{e.channel} ")
             line.append(e.detail)
-            console.print(line)
+            console.print(line, soft_wrap=True)
             listed += 1
     if total_events > listed:
         console.print(f"… and {total_events - listed} more findings: see defects.parquet")
