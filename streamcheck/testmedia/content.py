@@ -111,19 +111,21 @@ class Sound:
         self.words = rng.uniform(0.15, 0.45, 4096)  # word lengths, s
         self.gaps = rng.choice([0.08, 0.15, 0.3, 0.9], 4096, p=[0.4, 0.3, 0.2, 0.1])
         self.pan = rng.uniform(0.6, 1.0, channels)
+        if kind == "loud":
+            self.pan[:] = 1.0
         # word start times for speech
         starts = np.cumsum(np.concatenate(([0.2], (self.words + self.gaps)[:-1])))
         self.word_starts = starts
 
     def block(self, start: int, n: int) -> np.ndarray:
         t = (start + np.arange(n)) / self.sr
-        if self.kind in ("music", "loud"):
-            mono = self._music(t)
-            peak_target = 0.89 if self.kind == "loud" else 0.35  # −1 dBFS / about −9 dBFS
-            mono = mono * peak_target
+        if self.kind == "music":
+            mono = self._music(t) * 0.35  # peaks around −9 dBFS
+        elif self.kind == "loud":  # a mastered, limited track: dense, peaking near −1 dBFS
+            mono = (0.89 / np.tanh(2.5)) * np.tanh(2.5 * self._music(t))
         else:
             mono = self._speech(t, start)
-            mono *= 0.3 if self.kind == "speech" else 0.3 * 10 ** (-25 / 20)  # quiet: −25 dB
+            mono *= 0.3 if self.kind == "speech" else 0.3 * 10 ** (-20 / 20)  # quiet: −20 dB
         out = np.empty((self.channels, n), np.float32)
         for c in range(self.channels):
             out[c] = mono * self.pan[c]
