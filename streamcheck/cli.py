@@ -85,10 +85,6 @@ def exit_code(results, fail_on: FailOn) -> int:
     return EXIT_OK
 
 
-class _Terminate(Exception):
-    """SIGTERM arrived: treated like Ctrl-C."""
-
-
 def _on_sigterm(signum, frame):
     raise KeyboardInterrupt
 

@@ -19,7 +19,7 @@ from .errors import MediaOpenError
 from .events import finalize
 from .measure import VideoMeasure
 from .metrics import MetricsRecorder
-from .model import AudioBlock, Event, FileInfo, FileResult, Severity, Status, VideoFrame
+from .model import AudioBlock, Event, FileInfo, FileResult, Status, VideoFrame
 
 
 def _file_info(path: str) -> FileInfo:
@@ -117,6 +117,3 @@ def _run(path: str, config: Config, result: FileResult) -> None:
             f"container data ends early at {stats.demux_error_at_s or 0.0:.3f} s "
             f"({stats.demux_error}); analysed up to there"
         )
-
-
-__all__ = ["Severity", "analyze_file"]
