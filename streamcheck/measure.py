@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .detectors.freeze import mean_abs_diff
+from .detectors.planes import mean_abs_diff
 from .model import VideoFrame
 
 

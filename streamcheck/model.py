@@ -72,7 +72,10 @@ class VideoFrame:
     ``step``-th row and column) computed once per frame for the detectors that do not need every
     pixel. ``black_level``/``white_level`` are the nominal range in code values (16–235 at
     8-bit limited range, 0–255 at full range, scaled with bit depth); ``code_max`` is the
-    largest code value of the bit depth (255 at 8 bit, 1023 at 10 bit). Detectors may publish
+    largest code value of the bit depth (255 at 8 bit, 1023 at 10 bit). ``corrupt`` is the
+    decoder's own flag; ``decode_errors`` counts decoder error lines and failed packets
+    attributed to this frame; ``dropped_before`` counts frames the decoder dropped (their
+    packets were read, no picture came out) just before it. Detectors may publish
     per-frame measurements into ``features`` (name → value); the metrics recorder averages them
     per second.
     """
@@ -88,6 +91,8 @@ class VideoFrame:
     code_max: int
     key_frame: bool = False
     corrupt: bool = False
+    decode_errors: int = 0
+    dropped_before: int = 0
     features: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -112,6 +117,57 @@ class AudioBlock:
     @property
     def end_s(self) -> float:
         return self.t_s + self.n / self.sample_rate
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What a detector knows of its stream before the first frame: container ``index``,
+    ``kind`` (video, audio or file for file-level detectors), ``codec``, nominal
+    ``frame_s`` (seconds per frame, video) and whether the stream declares a variable frame rate,
+    ``sample_rate`` and ``channels`` (audio)."""
+
+    index: int
+    kind: str
+    codec: str = ""
+    frame_s: float = 0.0
+    vfr: bool = False
+    sample_rate: int = 0
+    channels: int = 0
+
+
+@dataclass
+class StreamFacts:
+    """What one decoded stream turned out to be: first and last presentation times (seconds),
+    items decoded (frames or audio blocks), decode failures, and the first error messages."""
+
+    info: StreamInfo
+    start_s: float | None = None
+    end_s: float | None = None
+    items: int = 0
+    errors: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        if self.start_s is None or self.end_s is None:
+            return 0.0
+        return self.end_s - self.start_s
+
+
+@dataclass
+class FileFacts:
+    """The whole file after decoding, for file-level detectors: every declared audio/video
+    stream, the file's duration (seconds, presentation timeline), the duration its container
+    declares, and where the container's data ended early (None when it did not)."""
+
+    streams: list[StreamFacts]
+    duration_s: float
+    declared_duration_s: float | None = None
+    data_ends_at_s: float | None = None
+    data_error: str | None = None
+
+    def first(self, kind: str) -> StreamFacts | None:
+        return next((s for s in self.streams if s.info.kind == kind), None)
 
 
 @dataclass

@@ -19,7 +19,16 @@ from .errors import MediaOpenError
 from .events import finalize
 from .measure import VideoMeasure
 from .metrics import MetricsRecorder
-from .model import AudioBlock, Event, FileInfo, FileResult, Status, VideoFrame
+from .model import (
+    AudioBlock,
+    Event,
+    FileFacts,
+    FileInfo,
+    FileResult,
+    Status,
+    StreamInfo,
+    VideoFrame,
+)
 
 
 def _file_info(path: str) -> FileInfo:
@@ -64,19 +73,21 @@ def _run(path: str, config: Config, result: FileResult) -> None:
         media.fill_info(info)
         video_dets: list[Detector] = []
         audio_dets: dict[int, list[Detector]] = {s.index: [] for s in media.audio}
+        file_dets: list[Detector] = []
         for name in config.detectors:
-            cls = REGISTRY[name]
+            cls, params = REGISTRY[name], config.params_for(name)
             if cls.kind == "video" and media.video is not None:
-                video_dets.append(cls(config.params_for(name), media.video.index))
+                video_dets.append(cls(params, media.info_of(media.video)))
             elif cls.kind == "audio":
                 for s in media.audio:
-                    audio_dets[s.index].append(cls(config.params_for(name), s.index))
+                    audio_dets[s.index].append(cls(params, media.info_of(s)))
+            elif cls.kind == "file":
+                file_dets.append(cls(params, StreamInfo(index=-1, kind="file")))
         measure = VideoMeasure()
         recorder = MetricsRecorder(media.audio[0].index if media.audio else None)
         stats = DecodeStats()
-        threads = config.decoder_threads
 
-        for item in iter_decoded(media, stats, threads=threads):
+        for item in iter_decoded(media, stats, threads=config.decoder_threads):
             if isinstance(item, VideoFrame):
                 measure.update(item)
                 for det in video_dets:
@@ -91,29 +102,56 @@ def _run(path: str, config: Config, result: FileResult) -> None:
 
         events: list[Event] = []
         if media.video is not None:
-            end = stats.stream_end_s.get(media.video.index, stats.end_s)
+            end = stats.streams[media.video.index].end_s or stats.end_s
             for det in video_dets:
                 events += det.finish(end)
         for idx, dets in audio_dets.items():
-            end = stats.stream_end_s.get(idx, stats.end_s)
+            end = stats.streams[idx].end_s or stats.end_s
             for det in dets:
                 events += det.finish(end)
+        declared = media.declared_duration_s
 
-    info.frames = stats.video_frames if media.video is not None else None
+    info.frames = stats.items("video") if media.video is not None else None
     if stats.end_s > 0:
         info.duration_s = stats.end_s
+    duration = info.duration_s or 0.0
+    data_ends = _data_end(stats, declared)
+    facts = FileFacts(
+        streams=list(stats.streams.values()),
+        duration_s=duration,
+        declared_duration_s=declared,
+        data_ends_at_s=data_ends,
+        data_error=stats.demux_error,
+    )
+    for det in file_dets:
+        det.update(facts)
+        events += det.finish(duration)
     freeze = config.params_for("freeze")
     result.events = finalize(
         events, info.duration_s, freeze_min_duration_s=getattr(freeze, "min_duration_s", 0.0)
     )
     if config.metrics:
         result.metrics = recorder.table()
-    if stats.video_frames == 0 and stats.audio_blocks == 0:
+    if stats.items("video") == 0 and stats.items("audio") == 0:
         result.status = Status.ERROR
-        result.error = stats.demux_error or stats.first_packet_error or "no decodable frames"
-    elif stats.demux_error:
+        messages = [m for s in stats.streams.values() for m in s.messages]
+        result.error = stats.demux_error or (messages[0] if messages else "no decodable frames")
+    elif data_ends is not None:
         result.status = Status.ERROR
         result.error = (
-            f"container data ends early at {stats.demux_error_at_s or 0.0:.3f} s "
-            f"({stats.demux_error}); analysed up to there"
+            f"truncated: data ends at {data_ends:.3f} s"
+            + (f" of {declared:.3f} s declared" if declared else "")
+            + (f" ({stats.demux_error})" if stats.demux_error else "")
+            + "; analysed up to there"
         )
+
+
+def _data_end(stats: DecodeStats, declared: float | None) -> float | None:
+    """Where the container's data ends early (seconds), or None: a demux error, or decoded
+    streams ending well before the duration the header declares (half a second of slack for
+    container rounding and codec padding)."""
+    if stats.demux_error:
+        return stats.demux_error_at_s or stats.end_s
+    if declared is not None and stats.end_s > 0 and declared - stats.end_s > 0.5:
+        return stats.end_s
+    return None

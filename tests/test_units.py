@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamcheck.detectors.black import black_ratio, dark_code_threshold
+from streamcheck.detectors.black import black_ratio
 from streamcheck.detectors.clipping import ClippingDetector, ClippingParams, runs_of_true
-from streamcheck.detectors.freeze import block_means, mean_abs_diff
 from streamcheck.detectors.intervals import RunTracker
+from streamcheck.detectors.planes import block_means, dark_code_threshold, mean_abs_diff
 from streamcheck.detectors.silence import SilenceDetector, SilenceParams, dbfs_to_amplitude
-from streamcheck.model import AudioBlock
+from streamcheck.model import AudioBlock, StreamInfo
 
 
 def test_dark_code_threshold_follows_range_and_depth():
@@ -67,7 +67,7 @@ def test_silence_exact_to_the_sample_whatever_the_block_size(block):
     x[:, int(7 * sr) : int(8 * sr)] = 0.0  # 1 s
     x[:, int(8.1 * sr) : int(8.4 * sr)] = 0.0  # 0.3 s: too short
     x[:, int(8.5 * sr) :] = 0.0005  # −66 dBFS to the end: silent, closed at EOF
-    det = SilenceDetector(SilenceParams(min_duration_s=0.4), 0)
+    det = SilenceDetector(SilenceParams(min_duration_s=0.4), StreamInfo(0, "audio"))
     for b in _blocks(x, sr, block):
         det.update(b)
     ev = det.finish(10.0)
@@ -83,7 +83,7 @@ def test_clipping_runs_across_blocks_and_merged():
     x[1, 1100:1102] = -1.0  # 2 samples: a peak, not a clip
     x[1, 1200:1204] = -1.2  # overshoot counts
     x[0, 2500:2510] = 1.0  # far away: a second segment
-    det = ClippingDetector(ClippingParams(merge_gap_s=0.5), 0)
+    det = ClippingDetector(ClippingParams(merge_gap_s=0.5), StreamInfo(0, "audio"))
     for b in _blocks(x, sr, 1000):
         det.update(b)
     ev = det.finish(3.0)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import av
 
 from ..errors import MediaOpenError
-from ..model import FileInfo
+from ..model import FileInfo, StreamInfo
 
 _ATTACHED_PIC = int(av.stream.Disposition.attached_pic)
 
@@ -26,6 +26,41 @@ class Media:
     video: av.video.stream.VideoStream | None
     audio: list[av.audio.stream.AudioStream] = field(default_factory=list)
     origin_s: float = 0.0
+
+    def info_of(self, stream: av.stream.Stream) -> StreamInfo:
+        """The :class:`StreamInfo` detectors get for ``stream``."""
+        ctx = stream.codec_context
+        if stream.type == "video":
+            avg = stream.average_rate
+            base = stream.base_rate or stream.guessed_rate
+            rate = avg or base
+            # a stream whose average rate differs from its base (tick) rate by more than 1%
+            # declares a variable frame rate (screen recorders, phones)
+            vfr = bool(avg and base and abs(float(avg) / float(base) - 1.0) > 0.01)
+            return StreamInfo(
+                index=stream.index,
+                kind="video",
+                codec=ctx.name,
+                frame_s=float(1 / rate) if rate else 0.04,
+                vfr=vfr,
+            )
+        return StreamInfo(
+            index=stream.index,
+            kind="audio",
+            codec=ctx.name,
+            sample_rate=ctx.sample_rate or 0,
+            channels=ctx.channels or 0,
+        )
+
+    @property
+    def declared_duration_s(self) -> float | None:
+        """Duration the container header states, for formats that store one (MP4/MOV,
+        Matroska/WebM, WAV); None for formats where FFmpeg estimates it (MPEG-TS…)."""
+        c = self.container
+        stored = ("mov", "matroska", "wav", "w64", "mxf", "avi")
+        if c.duration is None or not any(c.format.name.startswith(f) for f in stored):
+            return None
+        return c.duration / av.time_base
 
     def fill_info(self, info: FileInfo) -> None:
         """Copy container and stream facts into ``info``."""

@@ -2,7 +2,8 @@
 
 The first video stream and every audio stream are decoded from a single pass over the
 container's packets; everything else in the file is skipped without being decoded. Times are
-converted to seconds on the presentation timeline (0 = ``Media.origin_s``).
+converted to seconds on the presentation timeline (0 = ``Media.origin_s``). Decoder error lines
+and failed packets are attributed to the stream and time of the packet being decoded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field
 import av
 import numpy as np
 
-from ..model import AudioBlock, VideoFrame
+from ..model import AudioBlock, StreamFacts, VideoFrame
+from .anomalies import MAX_MESSAGES, DropTracker, LogTap
 from .audio import float_planar
 from .probe import Media
 from .video import luma_plane, nominal_range, subsample_step
@@ -21,21 +23,20 @@ from .video import luma_plane, nominal_range, subsample_step
 
 @dataclass
 class DecodeStats:
-    """What the decode loop saw, beyond the frames themselves. ``stream_end_s`` maps stream
-    index → end of its last frame or block (seconds, presentation timeline)."""
+    """What the decode loop saw beyond the frames: per stream facts (index → StreamFacts), and
+    where the container's data ended early, if it did."""
 
+    streams: dict[int, StreamFacts] = field(default_factory=dict)
     packets: int = 0
-    video_frames: int = 0
-    audio_blocks: int = 0
-    packet_errors: int = 0
-    first_packet_error: str | None = None
     demux_error: str | None = None
     demux_error_at_s: float | None = None
-    stream_end_s: dict[int, float] = field(default_factory=dict)
 
     @property
     def end_s(self) -> float:
-        return max(self.stream_end_s.values(), default=0.0)
+        return max((s.end_s or 0.0 for s in self.streams.values()), default=0.0)
+
+    def items(self, kind: str) -> int:
+        return sum(s.items for s in self.streams.values() if s.info.kind == kind)
 
 
 def _configure_threads(ctx: av.codec.context.CodecContext, threads: int) -> None:
@@ -43,6 +44,18 @@ def _configure_threads(ctx: av.codec.context.CodecContext, threads: int) -> None
     automatic count with frame and slice threading (best for a file decoded alone)."""
     ctx.thread_count = threads
     ctx.thread_type = "SLICE" if threads == 1 else "AUTO"
+
+
+def _note_error(facts: StreamFacts, message: str) -> None:
+    facts.errors += 1
+    if len(facts.messages) < MAX_MESSAGES:
+        facts.messages.append(message)
+
+
+def _packet_time(packet: av.Packet, origin: float) -> float | None:
+    if packet.pts is None or packet.time_base is None:
+        return None
+    return float(packet.pts * packet.time_base) - origin
 
 
 def iter_decoded(
@@ -55,17 +68,24 @@ def iter_decoded(
         _configure_threads(media.video.codec_context, threads)
         streams.append(media.video)
     streams += media.audio
+    for s in streams:
+        stats.streams[s.index] = StreamFacts(info=media.info_of(s))
     if not streams:
         return
+    with LogTap() as tap:
+        yield from _loop(media, stats, streams, tap, threads)
+
+
+def _loop(media, stats, streams, tap, threads) -> Iterator[VideoFrame | AudioBlock]:  # noqa: ANN001
     video = media.video
+    v_facts = stats.streams[video.index] if video is not None else None
     origin = media.origin_s
-    nominal_dur = 0.0
-    if video is not None:
-        rate = video.average_rate or video.guessed_rate or video.base_rate
-        nominal_dur = float(1 / rate) if rate else 0.04
+    frame_s = v_facts.info.frame_s if v_facts is not None else 0.04
     v_index = 0
-    v_next_t: float | None = None
+    v_next_t = 0.0
     step = 1
+    pending_errors: list[float] = []  # packet times of video errors not yet given to a frame
+    drops = DropTracker()
     a_next_t: dict[int, float] = {}
 
     packets = media.container.demux(*streams)
@@ -79,26 +99,43 @@ def iter_decoded(
             stats.demux_error_at_s = stats.end_s
             break
         stats.packets += 1
+        facts = stats.streams[packet.stream.index]
+        is_video = video is not None and packet.stream.index == video.index
+        p_time = _packet_time(packet, origin)
+        if is_video and packet.size:
+            drops.packet(p_time, packet.is_discard)
         try:
             frames = packet.decode()
         except (av.FFmpegError, ValueError) as exc:
-            stats.packet_errors += 1
-            if stats.first_packet_error is None:
-                stats.first_packet_error = str(exc).splitlines()[0]
-            continue
+            frames = []
+            _note_error(facts, str(exc).splitlines()[0])
+            if is_video:
+                pending_errors.append(p_time if p_time is not None else v_next_t)
+        for name, message in tap.take():
+            target = facts
+            if video is not None and name == video.codec_context.name:
+                target = v_facts
+                pending_errors.append(p_time if p_time is not None else v_next_t)
+            if target is not None:
+                _note_error(target, message)
         for frame in frames:
             if isinstance(frame, av.VideoFrame):
                 t = frame.time
-                t_s = (t - origin) if t is not None else (v_next_t or 0.0)
+                t_s = (t - origin) if t is not None else v_next_t
                 dur = (
                     float(frame.duration * frame.time_base)
                     if frame.duration and frame.time_base
-                    else nominal_dur
+                    else frame_s
                 )
                 luma, bits = luma_plane(frame)
                 if v_index == 0:
                     step = subsample_step(*luma.shape)
+                    v_facts.start_s = t_s
                 black, white, code_max = nominal_range(frame, bits)
+                errors = 0
+                if pending_errors:
+                    errors = sum(1 for pt in pending_errors if pt <= t_s + dur / 2)
+                    pending_errors = [pt for pt in pending_errors if pt > t_s + dur / 2]
                 yield VideoFrame(
                     index=v_index,
                     t_s=t_s,
@@ -111,12 +148,13 @@ def iter_decoded(
                     code_max=code_max,
                     key_frame=bool(frame.key_frame),
                     corrupt=bool(frame.is_corrupt),
+                    decode_errors=errors,
+                    dropped_before=drops.frame(t_s, dur / 2) if drops.reliable else 0,
                 )
                 v_index += 1
                 v_next_t = t_s + dur
-                stats.video_frames += 1
-                idx = video.index if video is not None else 0
-                stats.stream_end_s[idx] = max(stats.stream_end_s.get(idx, 0.0), v_next_t)
+                v_facts.items += 1
+                v_facts.end_s = max(v_facts.end_s or 0.0, v_next_t)
             elif isinstance(frame, av.AudioFrame):
                 idx = packet.stream.index
                 t = frame.time
@@ -128,6 +166,8 @@ def iter_decoded(
                     samples=float_planar(frame),
                 )
                 a_next_t[idx] = block.end_s
-                stats.audio_blocks += 1
-                stats.stream_end_s[idx] = max(stats.stream_end_s.get(idx, 0.0), block.end_s)
+                if facts.start_s is None:
+                    facts.start_s = t_s
+                facts.items += 1
+                facts.end_s = max(facts.end_s or 0.0, block.end_s)
                 yield block

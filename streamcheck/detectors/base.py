@@ -3,7 +3,9 @@
 A detector sees the items of one stream in presentation order through :meth:`Detector.update`
 (a :class:`~streamcheck.model.VideoFrame` or an :class:`~streamcheck.model.AudioBlock`) and
 returns its findings from :meth:`Detector.finish`, which closes whatever is still open at the
-end of the stream. Detectors import numpy and the model only: never av, joblib, pyarrow or rich.
+end of the stream. A file-level detector (kind ``file``) gets one update, the
+:class:`~streamcheck.model.FileFacts` of the whole file after decoding.
+Detectors import numpy and the model only: never av, joblib, pyarrow or rich.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import dataclasses
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Literal
 
-from ..model import Event, Severity
+from ..model import Event, Severity, StreamInfo
 
-Kind = Literal["video", "audio"]
+Kind = Literal["video", "audio", "file"]
 
 
 def param(default: Any, *, unit: str | None, help: str, mirrors: str | None = None) -> Any:
@@ -56,9 +58,10 @@ class Detector(ABC):
     description: ClassVar[str]
     Params: ClassVar[type[ParamsBase]]
 
-    def __init__(self, params: ParamsBase, stream_index: int) -> None:
+    def __init__(self, params: ParamsBase, stream: StreamInfo) -> None:
         self.params = params
-        self.stream_index = stream_index
+        self.stream = stream
+        self.stream_index = stream.index
 
     @property
     def severity(self) -> Severity:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Event, VideoFrame
+from ..model import Event, StreamInfo, VideoFrame
 from .base import Detector, ParamsBase, param, run_event, severity_param
 from .intervals import RunTracker
+from .planes import dark_code_threshold
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,6 @@ class BlackParams(ParamsBase):
     severity: str = severity_param("error")
 
 
-def dark_code_threshold(black_level: int, white_level: int, pixel_threshold: float) -> int:
-    """Highest luma code value that counts as dark: ``black + th × (white − black)``, floored
-    (37 at 8-bit limited range, 25 at full range for th = 0.10)."""
-    return int(black_level + pixel_threshold * (white_level - black_level))
-
-
 def black_ratio(luma: np.ndarray, dark_code: int) -> float:
     """Share (0–1) of the samples of ``luma`` at or below ``dark_code``."""
     return float(np.count_nonzero(luma <= dark_code)) / luma.size
@@ -55,8 +50,8 @@ class BlackDetector(Detector):
     description = "Black picture for at least min_duration_s."
     Params = BlackParams
 
-    def __init__(self, params: BlackParams, stream_index: int) -> None:
-        super().__init__(params, stream_index)
+    def __init__(self, params: BlackParams, stream: StreamInfo) -> None:
+        super().__init__(params, stream)
         self.p = params
         self.tracker = RunTracker(min_duration_s=params.min_duration_s)
         self.events: list[Event] = []

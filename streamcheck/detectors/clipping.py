@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import AudioBlock, Event
+from ..model import AudioBlock, Event, StreamInfo
 from .base import Detector, ParamsBase, param, severity_param
 
 
@@ -51,8 +51,8 @@ class ClippingDetector(Detector):
     description = "Runs of at least min_run_samples samples at full scale."
     Params = ClippingParams
 
-    def __init__(self, params: ClippingParams, stream_index: int) -> None:
-        super().__init__(params, stream_index)
+    def __init__(self, params: ClippingParams, stream: StreamInfo) -> None:
+        super().__init__(params, stream)
         self.p = params
         self.events: list[Event] = []
         # channel -> (start_s, samples, end_s) of a clip that reached the end of the last block

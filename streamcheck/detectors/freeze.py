@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Event, VideoFrame
+from ..model import Event, StreamInfo, VideoFrame
 from .base import Detector, ParamsBase, param, run_event, severity_param
 from .intervals import RunTracker
+from .planes import block_means, mean_abs_diff
 
 
 @dataclass(frozen=True)
@@ -42,34 +43,14 @@ class FreezeParams(ParamsBase):
     severity: str = severity_param("error")
 
 
-BLOCK = 8  # block edge, in samples of the frame's subsample
-
-
-def mean_abs_diff(a: np.ndarray, b: np.ndarray, code_max: int) -> float:
-    """Mean absolute difference of two equal-shape arrays, as a 0–1 fraction of
-    ``code_max``."""
-    d = np.abs(a.astype(np.float32) - b.astype(np.float32))
-    return float(d.mean()) / code_max
-
-
-def block_means(plane: np.ndarray, block: int = BLOCK) -> np.ndarray:
-    """float32 means of the ``block``×``block`` tiles of a 2-D plane (edges that do not fill
-    a tile are dropped; a plane smaller than a tile is averaged whole)."""
-    h, w = plane.shape[0] // block, plane.shape[1] // block
-    if h == 0 or w == 0:
-        return np.array([[plane.mean()]], dtype=np.float32)
-    tiles = plane[: h * block, : w * block].reshape(h, block, w, block)
-    return tiles.mean(axis=(1, 3), dtype=np.float32)
-
-
 class FreezeDetector(Detector):
     name = "freeze"
     kind = "video"
     description = "Picture unchanged (within encoder noise) for at least min_duration_s."
     Params = FreezeParams
 
-    def __init__(self, params: FreezeParams, stream_index: int) -> None:
-        super().__init__(params, stream_index)
+    def __init__(self, params: FreezeParams, stream: StreamInfo) -> None:
+        super().__init__(params, stream)
         self.p = params
         self.tracker = RunTracker(min_duration_s=params.min_duration_s)
         self.events: list[Event] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import AudioBlock, Event
+from ..model import AudioBlock, Event, StreamInfo
 from .base import Detector, ParamsBase, param, severity_param
 
 
@@ -54,8 +54,8 @@ class SilenceDetector(Detector):
     description = "All channels below noise_dbfs for at least min_duration_s."
     Params = SilenceParams
 
-    def __init__(self, params: SilenceParams, stream_index: int) -> None:
-        super().__init__(params, stream_index)
+    def __init__(self, params: SilenceParams, stream: StreamInfo) -> None:
+        super().__init__(params, stream)
         self.p = params
         self.threshold = dbfs_to_amplitude(params.noise_dbfs)
         self.events: list[Event] = []

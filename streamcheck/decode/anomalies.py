@@ -1,0 +1,82 @@
+"""Evidence of damage that the decoder sees but does not raise: its error log lines, and
+frames it drops.
+
+PyAV raises for few kinds of bitstream damage. FFmpeg's decoders conceal the rest and say so
+in their log ("error while decoding MB 5 2, bytestream -5"), or drop a picture whose packet was
+read. :class:`LogTap` captures the log lines while one file is decoded (a worker decodes one
+file at a time, so every line belongs to it); :class:`DropTracker` matches video packets to the
+pictures that come out.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import av
+import av.logging
+
+MAX_MESSAGES = 5  # error lines kept per stream as evidence
+
+
+class LogTap:
+    """Capture FFmpeg's error-level log lines (from every decoder thread) while active."""
+
+    def __enter__(self) -> LogTap:
+        self._prev = av.logging.get_level()
+        av.logging.set_level(av.logging.ERROR)
+        self._capture = av.logging.Capture(local=False)
+        self._lines = self._capture.__enter__()
+        return self
+
+    def take(self) -> list[tuple[str, str]]:
+        """(logger name, message) of the lines logged since the last call."""
+        if not self._lines:
+            return []
+        out = [(name or "", msg.strip()) for level, name, msg in self._lines]
+        del self._lines[:]
+        return out
+
+    def __exit__(self, *exc: object) -> None:
+        self._capture.__exit__(*exc)
+        av.logging.set_level(self._prev)
+
+
+class DropTracker:
+    """Pictures the decoder dropped: video packets whose presentation time never came out as a
+    frame. Disabled for streams where packet and frame times do not correspond."""
+
+    def __init__(self) -> None:
+        self._pending: list[float] = []  # heap of packet times not yet matched, seconds
+        self._packets = 0
+        self._dropped = 0
+
+    def packet(self, t_s: float | None, discard: bool) -> None:
+        if t_s is None or discard:
+            return
+        self._packets += 1
+        heapq.heappush(self._pending, t_s)
+
+    def frame(self, t_s: float, tolerance_s: float) -> int:
+        """Register a decoded picture at ``t_s``; return how many packets before it produced no
+        picture."""
+        dropped = 0
+        pending = self._pending
+        while pending and pending[0] < t_s - tolerance_s:
+            heapq.heappop(pending)
+            dropped += 1
+        if pending and abs(pending[0] - t_s) <= tolerance_s:
+            heapq.heappop(pending)
+        self._dropped += dropped
+        return dropped
+
+    def unmatched_at_end(self) -> int:
+        """Packets left without a picture when the stream ended."""
+        n = len(self._pending)
+        self._pending = []
+        return n
+
+    @property
+    def reliable(self) -> bool:
+        """False when most packets never matched a picture: the decoder does not carry packet
+        times through (then drops cannot be told from that)."""
+        return self._packets == 0 or self._dropped <= 0.5 * self._packets
