@@ -17,7 +17,7 @@ import numpy as np
 from .model import AudioBlock, VideoFrame
 
 FLOOR_DBFS = -150.0
-VIDEO_COLUMNS = ("luma_mean", "motion", "black_ratio")
+VIDEO_COLUMNS = ("luma_mean", "motion", "black_ratio", "blockiness", "bars_ratio")
 AUDIO_COLUMNS = ("rms_dbfs", "peak_dbfs")
 
 

@@ -76,12 +76,12 @@ def _run(path: str, config: Config, result: FileResult) -> None:
         file_dets: list[Detector] = []
         for name in config.detectors:
             cls, params = REGISTRY[name], config.params_for(name)
-            if cls.kind == "video" and media.video is not None:
+            if cls.kind in ("video", "av") and media.video is not None:
                 video_dets.append(cls(params, media.info_of(media.video)))
-            elif cls.kind == "audio":
+            if cls.kind in ("audio", "av"):
                 for s in media.audio:
                     audio_dets[s.index].append(cls(params, media.info_of(s)))
-            elif cls.kind == "file":
+            if cls.kind == "file":
                 file_dets.append(cls(params, StreamInfo(index=-1, kind="file")))
         measure = VideoMeasure()
         recorder = MetricsRecorder(media.audio[0].index if media.audio else None)

@@ -76,7 +76,7 @@ def iter_decoded(
         yield from _loop(media, stats, streams, tap, threads)
 
 
-def _loop(media, stats, streams, tap, threads) -> Iterator[VideoFrame | AudioBlock]:  # noqa: ANN001
+def _loop(media, stats, streams, tap, threads) -> Iterator[VideoFrame | AudioBlock]:
     video = media.video
     v_facts = stats.streams[video.index] if video is not None else None
     origin = media.origin_s

@@ -7,17 +7,31 @@ from __future__ import annotations
 
 from .base import Detector, ParamsBase
 from .black import BlackDetector
+from .blockiness import BlockinessDetector
 from .clipping import ClippingDetector
+from .decode_error import DecodeErrorDetector
+from .file_level import AvOffsetDetector, DurationMismatchDetector, MissingStreamDetector
+from .flash import FlashDetector
 from .freeze import FreezeDetector
+from .letterbox import LetterboxDetector
 from .silence import SilenceDetector
+from .timestamp_gap import TimestampGapDetector
 
 REGISTRY: dict[str, type[Detector]] = {
     cls.name: cls
     for cls in (
         BlackDetector,
         FreezeDetector,
+        DecodeErrorDetector,
+        BlockinessDetector,
+        TimestampGapDetector,
+        FlashDetector,
+        LetterboxDetector,
         SilenceDetector,
         ClippingDetector,
+        AvOffsetDetector,
+        DurationMismatchDetector,
+        MissingStreamDetector,
     )
 }
 

@@ -16,7 +16,9 @@ from typing import Any, ClassVar, Literal
 
 from ..model import Event, Severity, StreamInfo
 
-Kind = Literal["video", "audio", "file"]
+# video: the first video stream; audio: each audio stream; av: both; file: once per file, after
+# decoding, with the FileFacts
+Kind = Literal["video", "audio", "av", "file"]
 
 
 def param(default: Any, *, unit: str | None, help: str, mirrors: str | None = None) -> Any:

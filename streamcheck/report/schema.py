@@ -53,6 +53,8 @@ METRICS = pa.schema(
         pa.field("luma_mean", pa.float64()),
         pa.field("motion", pa.float64()),
         pa.field("black_ratio", pa.float64()),
+        pa.field("blockiness", pa.float64()),
+        pa.field("bars_ratio", pa.float64()),
         pa.field("rms_dbfs", pa.float64()),
         pa.field("peak_dbfs", pa.float64()),
     ]

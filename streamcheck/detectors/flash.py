@@ -1,0 +1,128 @@
+"""`flash`: photosensitive-epilepsy risk (Ofcom guidance, ITU-R BT.1702 general flash rule).
+
+A transition is a change in relative luminance of at least ``min_delta`` (0.1 of white) over
+at least ``min_area`` (25%) of the picture while the darker state is below ``dark_limit`` (0.8),
+measured frame to frame on 8×8 block means of relative luminance (luma mapped to linear light
+through the nominal range and a 2.2 gamma). Consecutive transitions the same way count once; a
+flash is a pair of opposing transitions. More than ``max_transitions`` transitions (3 flashes)
+in any window of 1 second fails; findings cover the failing windows; value = the most
+transitions seen in one second.
+
+Frame-to-frame changes under-count flashes whose ramps span several frames; at 25–60 fps a
+harmful flash (3+ per second) ramps in a frame or two.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Event, StreamInfo, VideoFrame
+from .base import Detector, ParamsBase, param, severity_param
+from .planes import block_means
+
+
+@dataclass(frozen=True)
+class FlashParams(ParamsBase):
+    min_delta: float = param(
+        0.1,
+        unit="ratio",
+        help="Change of relative luminance (1 = white) that is a transition.",
+        mirrors="ITU-R BT.1702 / Ofcom: 20 cd/m² ≈ 0.1 of a 200 cd/m² display",
+    )
+    min_area: float = param(
+        0.25,
+        unit="ratio",
+        help="Share of the picture that must change together.",
+        mirrors="Ofcom: a quarter of the screen",
+    )
+    dark_limit: float = param(
+        0.8,
+        unit="ratio",
+        help="The darker state must be below this relative luminance.",
+        mirrors="ITU-R BT.1702: darker image below 160 cd/m² (0.8)",
+    )
+    max_transitions: int = param(
+        6,
+        unit="transitions/s",
+        help="Most opposing transitions allowed in any 1 s window.",
+        mirrors="Ofcom: no more than 3 flashes per second",
+    )
+    severity: str = severity_param("error")
+
+
+def relative_luminance_lut(black: int, white: int, code_max: int) -> np.ndarray:
+    """float32 table code value → relative luminance (0 black, 1 white), gamma 2.2."""
+    codes = np.arange(code_max + 1, dtype=np.float32)
+    return (np.clip((codes - black) / (white - black), 0.0, 1.0) ** 2.2).astype(np.float32)
+
+
+class FlashDetector(Detector):
+    name = "flash"
+    kind = "video"
+    description = "More than 3 flashes in any second (photosensitive-epilepsy risk)."
+    Params = FlashParams
+
+    def __init__(self, params: FlashParams, stream: StreamInfo) -> None:
+        super().__init__(params, stream)
+        self.p = params
+        self.events: list[Event] = []
+        self._lut: np.ndarray | None = None
+        self._prev: np.ndarray | None = None
+        self._direction = 0
+        self._times: deque[float] = deque()
+        self._open: list[float] | None = None  # [start, end, peak]
+
+    def update(self, frame: VideoFrame) -> None:
+        if self._lut is None:
+            self._lut = relative_luminance_lut(frame.black_level, frame.white_level, frame.code_max)
+        lum = block_means(self._lut[frame.small])
+        prev, self._prev = self._prev, lum
+        if prev is None or prev.shape != lum.shape:
+            return
+        delta = lum - prev
+        dark = np.minimum(lum, prev) < self.p.dark_limit
+        up = float(np.mean((delta >= self.p.min_delta) & dark))
+        down = float(np.mean((delta <= -self.p.min_delta) & dark))
+        direction = 1 if up >= self.p.min_area else -1 if down >= self.p.min_area else 0
+        if direction == 0 or direction == self._direction:
+            return
+        self._direction = direction
+        t = frame.t_s
+        times = self._times
+        times.append(t)
+        while times and times[0] <= t - 1.0:
+            times.popleft()
+        if len(times) > self.p.max_transitions:
+            start, end, n = times[0], frame.end_s, float(len(times))
+            if self._open is not None and start <= self._open[1]:
+                self._open[1] = end
+                self._open[2] = max(self._open[2], n)
+            else:
+                self._flush()
+                self._open = [start, end, n]
+
+    def finish(self, end_s: float) -> list[Event]:
+        self._flush()
+        return self.events
+
+    def _flush(self) -> None:
+        if self._open is None:
+            return
+        start, end, n = self._open
+        self._open = None
+        self.events.append(
+            Event(
+                detector=self.name,
+                severity=self.severity,
+                start_s=start,
+                end_s=end,
+                value=n,
+                unit="transitions/s",
+                detail=f"Flashing: up to {int(n)} luminance transitions ({n / 2:g} flashes) in one "
+                "second, over the 3-flash limit.",
+                stream_index=self.stream_index,
+            )
+        )
