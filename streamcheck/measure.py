@@ -1,16 +1,44 @@
 """Measurements that several consumers need, computed once per frame.
 
-Every decoded picture gets ``luma_mean`` (mean luma, 0–1 of the code range) and ``motion``
-(mean absolute luma difference to the previous picture, 0–1 of the code range) in its
-``features``, both on the frame's shared subsample. Detectors add their own scores there too.
+Every decoded picture gets, on its shared subsample:
+
+- ``features["luma_mean"]``: mean luma, 0–1 of the code range;
+- ``features["motion"]``: mean absolute luma difference to the previous picture, 0–1;
+- ``bars``: black bars (top, bottom, left, right) in full-resolution pixels, used by the
+  letterbox detector and to keep bar edges out of the blockiness score. A row or column is bar
+  when at least :data:`BAR_DARK_RATIO` of its samples are at or below
+  :data:`BAR_PIXEL_THRESHOLD` of the nominal range (blackdetect's pixel rule); a black frame
+  has ``bars = None``.
+
+Detectors add their own scores to ``features`` too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .detectors.planes import mean_abs_diff
+from .detectors.planes import dark_code_threshold, mean_abs_diff
 from .model import VideoFrame
+
+BAR_PIXEL_THRESHOLD = 0.10  # fraction of the nominal range: blackdetect's pixel_black_th
+BAR_DARK_RATIO = 0.98  # share of a row's/column's samples that must be dark
+
+
+def _leading(flags: np.ndarray) -> int:
+    """Number of leading True values."""
+    off = np.flatnonzero(~flags)
+    return int(off[0]) if off.size else int(flags.size)
+
+
+def find_bars(small: np.ndarray, dark_code: int) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) dark bars of a plane, in its own rows/columns; None when
+    every row is dark (a black picture)."""
+    dark = small <= dark_code
+    rows = dark.mean(axis=1) >= BAR_DARK_RATIO
+    if rows.all():
+        return None
+    cols = dark.mean(axis=0) >= BAR_DARK_RATIO
+    return _leading(rows), _leading(rows[::-1]), _leading(cols), _leading(cols[::-1])
 
 
 class VideoMeasure:
@@ -18,6 +46,7 @@ class VideoMeasure:
 
     def __init__(self) -> None:
         self._prev: np.ndarray | None = None
+        self._dark: int | None = None
 
     def update(self, frame: VideoFrame) -> None:
         small = frame.small
@@ -26,3 +55,9 @@ class VideoMeasure:
         if prev is not None and prev.shape == small.shape:
             frame.features["motion"] = mean_abs_diff(small, prev, frame.code_max)
         self._prev = small
+        if self._dark is None:
+            self._dark = dark_code_threshold(
+                frame.black_level, frame.white_level, BAR_PIXEL_THRESHOLD
+            )
+        bars = find_bars(small, self._dark)
+        frame.bars = None if bars is None else tuple(b * frame.step for b in bars)

@@ -75,7 +75,10 @@ class VideoFrame:
     largest code value of the bit depth (255 at 8 bit, 1023 at 10 bit). ``corrupt`` is the
     decoder's own flag; ``decode_errors`` counts decoder error lines and failed packets
     attributed to this frame; ``dropped_before`` counts frames the decoder dropped (their
-    packets were read, no picture came out) just before it. Detectors may publish
+    packets were read, no picture came out) just before it; ``evidence_t_s`` is the earliest
+    presentation time that evidence belongs to (a dropped picture's, a failed packet's).
+    ``bars`` are the black bars (top, bottom, left, right) in full-resolution pixels, as the
+    measure step found them (None for a black frame, which shows no bars). Detectors may publish
     per-frame measurements into ``features`` (name → value); the metrics recorder averages them
     per second.
     """
@@ -93,6 +96,8 @@ class VideoFrame:
     corrupt: bool = False
     decode_errors: int = 0
     dropped_before: int = 0
+    evidence_t_s: float | None = None
+    bars: tuple[int, int, int, int] | None = (0, 0, 0, 0)
     features: dict[str, float] = field(default_factory=dict)
 
     @property

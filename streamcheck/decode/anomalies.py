@@ -56,18 +56,19 @@ class DropTracker:
         self._packets += 1
         heapq.heappush(self._pending, t_s)
 
-    def frame(self, t_s: float, tolerance_s: float) -> int:
+    def frame(self, t_s: float, tolerance_s: float) -> tuple[int, float | None]:
         """Register a decoded picture at ``t_s``; return how many packets before it produced no
-        picture."""
-        dropped = 0
+        picture, and the time of the first of them."""
+        dropped, first = 0, None
         pending = self._pending
         while pending and pending[0] < t_s - tolerance_s:
-            heapq.heappop(pending)
+            t = heapq.heappop(pending)
+            first = t if first is None else first
             dropped += 1
         if pending and abs(pending[0] - t_s) <= tolerance_s:
             heapq.heappop(pending)
         self._dropped += dropped
-        return dropped
+        return dropped, first
 
     def unmatched_at_end(self) -> int:
         """Packets left without a picture when the stream ended."""

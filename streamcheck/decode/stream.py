@@ -132,10 +132,14 @@ def _loop(media, stats, streams, tap, threads) -> Iterator[VideoFrame | AudioBlo
                     step = subsample_step(*luma.shape)
                     v_facts.start_s = t_s
                 black, white, code_max = nominal_range(frame, bits)
-                errors = 0
+                errors, evidence = 0, None
                 if pending_errors:
-                    errors = sum(1 for pt in pending_errors if pt <= t_s + dur / 2)
+                    mine = [pt for pt in pending_errors if pt <= t_s + dur / 2]
                     pending_errors = [pt for pt in pending_errors if pt > t_s + dur / 2]
+                    errors, evidence = len(mine), min(mine, default=None)
+                dropped, first_drop = drops.frame(t_s, dur / 2) if drops.reliable else (0, None)
+                if first_drop is not None:
+                    evidence = first_drop if evidence is None else min(evidence, first_drop)
                 yield VideoFrame(
                     index=v_index,
                     t_s=t_s,
@@ -149,7 +153,8 @@ def _loop(media, stats, streams, tap, threads) -> Iterator[VideoFrame | AudioBlo
                     key_frame=bool(frame.key_frame),
                     corrupt=bool(frame.is_corrupt),
                     decode_errors=errors,
-                    dropped_before=drops.frame(t_s, dur / 2) if drops.reliable else 0,
+                    dropped_before=dropped,
+                    evidence_t_s=evidence,
                 )
                 v_index += 1
                 v_next_t = t_s + dur

@@ -78,7 +78,15 @@ class BlockinessDetector(Detector):
         self._history: deque[float] = deque(maxlen=n)
 
     def update(self, frame: VideoFrame) -> None:
-        score = blockiness_score(frame.luma, self.p.line_step, code_max=frame.code_max)
+        luma = frame.luma
+        if frame.bars is not None and any(frame.bars):  # score the picture, not the bars' edges
+            top, bottom, left, right = frame.bars
+            h, w = luma.shape
+            y0, x0 = -(-top // GRID) * GRID, -(-left // GRID) * GRID  # inward, on the grid
+            y1, x1 = (h - bottom) // GRID * GRID, (w - right) // GRID * GRID
+            if y1 - y0 >= 4 * GRID and x1 - x0 >= 4 * GRID:
+                luma = luma[y0:y1, x0:x1]
+        score = blockiness_score(luma, self.p.line_step, code_max=frame.code_max)
         frame.features["blockiness"] = score
         hist = self._history
         baseline = float(np.median(hist)) if hist else score

@@ -33,6 +33,7 @@ class DecodeErrorDetector(Detector):
         super().__init__(params, stream)
         self.events: list[Event] = []
         self._start: VideoFrame | None = None
+        self._start_s = 0.0
         self._frames = 0
         self._errors = 0
         self._dropped = 0
@@ -45,6 +46,7 @@ class DecodeErrorDetector(Detector):
         if damaged:
             if self._start is None:
                 self._start = frame
+                self._start_s = min(frame.t_s, frame.evidence_t_s or frame.t_s)
             self._errors += frame.decode_errors
             self._dropped += frame.dropped_before
             self._corrupt += int(frame.corrupt)
@@ -71,7 +73,7 @@ class DecodeErrorDetector(Detector):
             Event(
                 detector=self.name,
                 severity=self.severity,
-                start_s=start.t_s,
+                start_s=self._start_s,
                 end_s=end_s,
                 value=float(self._frames),
                 unit="frames",

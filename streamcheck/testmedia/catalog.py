@@ -42,6 +42,70 @@ DEFECT_SPECS = (
     ),
 )
 
+# Video integrity and A/V: damage placed by packet (its ground truth is computed from the packets'
+# times and the next keyframe), dropped frames, A/V offsets, flashes, bars, a digital hit.
+INTEGRITY_SPECS = (
+    Spec("damaged_h264_ts", "ts", "libx264", "aac", gop=25, seed=21, damage_at_s=(3.0, 6.5)),
+    Spec("damaged_hevc_mkv", "mkv", "libx265", "libopus", gop=25, seed=22, damage_at_s=(4.0,)),
+    Spec(
+        "dropped_frames_pcm_mkv",
+        "mkv",
+        "libx264",
+        "pcm_s16le",
+        seed=23,
+        defects=(
+            Defect("timestamp_gap", 3.0, 3.2, value=5),
+            Defect("timestamp_gap", 6.0, 6.3, stream="audio", value=0.3),
+        ),
+    ),
+    Spec(
+        "audio_late_mp4",
+        "mp4",
+        "libx264",
+        "aac",
+        seed=24,
+        audio_offset_s=0.3,
+        defects=(Defect("av_offset", 0.0, 10.3, value=0.3),),
+    ),
+    Spec(
+        "audio_early_mkv",
+        "mkv",
+        "libx264",
+        "libopus",
+        seed=25,
+        audio_offset_s=-0.3,
+        defects=(Defect("av_offset", 0.0, 10.3, value=-0.3),),
+    ),
+    Spec(
+        "audio_short_mp4",
+        "mp4",
+        "libx264",
+        "aac",
+        seed=26,
+        audio_duration_s=8.0,
+        defects=(Defect("duration_mismatch", 0.0, 10.0, value=-2.0),),
+    ),
+    Spec("flash_mp4", "mp4", "libx264", "aac", seed=27, defects=(Defect("flash", 4.0, 6.0),)),
+    Spec(
+        "letterbox_mp4",
+        "mp4",
+        "libx264",
+        "aac",
+        seed=28,
+        defects=(Defect("letterbox", 0.0, 10.0, value=0.25),),
+    ),
+    Spec(
+        "pillarbox_webm",
+        "webm",
+        "libvpx-vp9",
+        "libopus",
+        seed=29,
+        bars="pillarbox",
+        defects=(Defect("letterbox", 3.0, 10.0, value=0.25),),
+    ),
+    Spec("blocky_mp4", "mp4", "libx264", "aac", seed=30, defects=(Defect("blockiness", 5.0, 5.5),)),
+)
+
 NEGATIVE_SPECS = (
     Spec(
         "neg_dark_quietspeech", "mp4", "libx264", "aac", video="dark", audio="quiet_speech", seed=11
@@ -66,6 +130,9 @@ NEGATIVE_SPECS = (
         audio="speech",
         seed=15,
     ),
+    Spec("neg_pulldown_mp4", "mp4", "libx264", "aac", seed=31, pulldown=True),
+    Spec("neg_vfr_screen_mp4", "mp4", "libx264", "aac", seed=32, vfr=True),
+    Spec("neg_audio_late_ok_mp4", "mp4", "libx264", "aac", seed=33, audio_offset_s=0.1),
 )
 
 DEMO_SPECS = (
@@ -73,6 +140,9 @@ DEMO_SPECS = (
     DEFECT_SPECS[1],
     DEFECT_SPECS[3],
     DEFECT_SPECS[7],
+    INTEGRITY_SPECS[0],
+    INTEGRITY_SPECS[3],
+    INTEGRITY_SPECS[6],
     NEGATIVE_SPECS[0],
     NEGATIVE_SPECS[1],
 )
@@ -81,5 +151,6 @@ SETS = {
     "defects": DEFECT_SPECS,
     "negatives": NEGATIVE_SPECS,
     "demo": DEMO_SPECS,
-    "all": DEFECT_SPECS + NEGATIVE_SPECS,
+    "integrity": INTEGRITY_SPECS,
+    "all": DEFECT_SPECS + INTEGRITY_SPECS + NEGATIVE_SPECS,
 }

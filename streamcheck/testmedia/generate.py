@@ -29,18 +29,24 @@ VIDEO_CODECS: dict[str, tuple[str, dict[str, str]]] = {
     "mpeg4": ("yuv420p", {"b": "2M"}),
 }
 AUDIO_CODECS = ("aac", "libopus", "pcm_s16le", "flac", "libmp3lame")
-VIDEO_DEFECTS = ("black", "freeze")
-AUDIO_DEFECTS = ("silence", "clipping")
+VIDEO_DEFECTS = ("black", "freeze", "timestamp_gap", "flash", "blockiness", "letterbox")
+AUDIO_DEFECTS = ("silence", "clipping", "timestamp_gap")
 
 
 @dataclass(frozen=True)
 class Defect:
-    """An injected defect: the detector that must find it, over ``[start_s, end_s)``."""
+    """An injected defect: the detector that must find it, over ``[start_s, end_s)`` of the
+    content timeline (content frame 0 at 0), or of the file's presentation timeline when
+    ``presentation`` is set (damage placed by packet). ``stream`` says which stream carries
+    it where both could (timestamp gaps); ``value`` is the expected key measurement, if any."""
 
     detector: str
     start_s: float
     end_s: float
     channel: int | None = None
+    stream: str = "video"
+    value: float | None = None
+    presentation: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,13 @@ class Spec:
     full_range: bool = False
     seed: int = 1
     defects: tuple[Defect, ...] = field(default_factory=tuple)
+    gop: int | None = None  # keyframe interval, frames (None: the encoder's default)
+    audio_offset_s: float = 0.0  # > 0: audio starts late; < 0: the picture starts late
+    audio_duration_s: float | None = None  # None: as long as the video
+    vfr: bool = False  # irregular frame intervals (a screen recording)
+    pulldown: bool = False  # every 5th picture repeats the one before (2:3-style cadence)
+    bars: str = "letterbox"  # shape of a letterbox defect: letterbox or pillarbox
+    damage_at_s: tuple[float, ...] = ()  # overwrite bytes in the video packet at these times
 
     @property
     def filename(self) -> str:
@@ -76,6 +89,41 @@ def _active(defects: tuple[Defect, ...], kind: str, t: float) -> Defect | None:
     return None
 
 
+def _frame_times(spec: Spec) -> list[float]:
+    """Content times of the pictures to encode (seconds)."""
+    if not spec.vfr:
+        return [i / spec.fps for i in range(round(spec.duration_s * spec.fps))]
+    rng = np.random.default_rng(spec.seed + 99)
+    times, t = [], 0.0
+    while t < spec.duration_s:
+        times.append(t)
+        t += float(rng.choice([1 / 60, 1 / 30, 1 / 20, 1 / 12]))
+    return times
+
+
+def _pixelate(y: np.ndarray, block: int = 16) -> np.ndarray:
+    """A digital hit: every block×block tile replaced by its mean."""
+    h, w = (y.shape[0] // block) * block, (y.shape[1] // block) * block
+    tiles = y[:h, :w].reshape(h // block, block, w // block, block).mean(axis=(1, 3))
+    out = y.copy()
+    out[:h, :w] = np.repeat(np.repeat(tiles, block, axis=0), block, axis=1).astype(np.uint8)
+    return out
+
+
+def _with_bars(y: np.ndarray, shape: str, full_range: bool) -> np.ndarray:
+    out = y.copy()
+    black = 0 if full_range else 16
+    if shape == "pillarbox":
+        bar = y.shape[1] // 8
+        out[:, :bar] = black
+        out[:, -bar:] = black
+    else:
+        bar = y.shape[0] // 8
+        out[:bar] = black
+        out[-bar:] = black
+    return out
+
+
 def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.VideoStream) -> None:
     pic = Picture(
         spec.video or "texture",
@@ -86,26 +134,42 @@ def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.Video
         full_range=spec.full_range,
     )
     held: tuple[np.ndarray, ...] | None = None
-    n = round(spec.duration_s * spec.fps)
-    for i in range(n):
-        t = i / spec.fps
+    previous: tuple[np.ndarray, ...] | None = None
+    tb = stream.codec_context.time_base or Fraction(1, spec.fps)
+    shift = max(0.0, -spec.audio_offset_s)
+    for i, t in enumerate(_frame_times(spec)):
+        if any(
+            d.detector == "timestamp_gap" and d.stream == "video" and d.start_s <= t < d.end_s
+            for d in spec.defects
+        ):
+            continue  # dropped: a hole in the timestamps
         if _active(spec.defects, "black", t):
             planes = pic.black()
         elif (d := _active(spec.defects, "freeze", t)) is not None:
             if held is None or i == round(d.start_s * spec.fps):
                 held = pic.frame(i)
             planes = held
+        elif (d := _active(spec.defects, "flash", t)) is not None and int((t - d.start_s) * 16) % 2:
+            white = 255 if spec.full_range else 235
+            planes = (np.full((spec.height, spec.width), white, np.uint8), *pic.frame(i)[1:])
+        elif spec.pulldown and i % 5 == 4 and previous is not None:
+            planes = previous
         else:
             planes = pic.frame(i)
+        previous = planes
         y, u, v = planes
+        if _active(spec.defects, "blockiness", t):
+            y = _pixelate(y)
+        if _active(spec.defects, "letterbox", t):
+            y = _with_bars(y, spec.bars, spec.full_range)
         frame = av.VideoFrame.from_ndarray(
             np.concatenate([y, u.reshape(-1, spec.width), v.reshape(-1, spec.width)]),
             format="yuv420p",
         )
         if spec.full_range:
             frame.color_range = 2
-        frame.pts = i
-        frame.time_base = Fraction(1, spec.fps)
+        frame.pts = round((t + shift) / tb)
+        frame.time_base = tb
         for packet in stream.encode(frame):
             out.mux(packet)
     for packet in stream.encode():
@@ -114,13 +178,21 @@ def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.Video
 
 def _write_audio(out: av.container.OutputContainer, spec: Spec, stream: av.AudioStream) -> None:
     sound = Sound(spec.audio or "music", spec.sample_rate, spec.channels, spec.seed)
-    total = round(spec.duration_s * spec.sample_rate)
+    duration = spec.duration_s if spec.audio_duration_s is None else spec.audio_duration_s
+    total = round(duration * spec.sample_rate)
+    shift = round(max(0.0, spec.audio_offset_s) * spec.sample_rate)
+    gaps = [d for d in spec.defects if d.detector == "timestamp_gap" and d.stream == "audio"]
     block = 1024
     layout = {1: "mono", 2: "stereo", 6: "5.1"}[spec.channels]
-    for start in range(0, total, block):
-        n = min(block, total - start)
+    edges = {round(d.start_s * spec.sample_rate) for d in gaps}
+    edges |= {round(d.end_s * spec.sample_rate) for d in gaps}
+    starts = sorted(set(range(0, total, block)) | {e for e in edges if 0 < e < total})
+    for start, stop in zip(starts, [*starts[1:], total], strict=True):
+        n = stop - start
         x = sound.block(start, n)
         t = (start + np.arange(n)) / spec.sample_rate
+        if any(d.start_s <= t[0] < d.end_s for d in gaps):
+            continue  # samples never written: the timestamps jump over them
         for d in spec.defects:
             m = (t >= d.start_s) & (t < d.end_s)
             if not m.any():
@@ -133,7 +205,7 @@ def _write_audio(out: av.container.OutputContainer, spec: Spec, stream: av.Audio
                 x[rows, m] = np.clip(3.0 * (x[rows, m] + hum), -1.0, 1.0)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(x), format="fltp", layout=layout)
         frame.sample_rate = spec.sample_rate
-        frame.pts = start
+        frame.pts = start + shift
         frame.time_base = Fraction(1, spec.sample_rate)
         for packet in stream.encode(frame):
             out.mux(packet)
@@ -154,9 +226,16 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
         vstream = astream = None
         if spec.vcodec and spec.video:
             pix_fmt, options = VIDEO_CODECS[spec.vcodec]
-            vstream = out.add_stream(spec.vcodec, rate=spec.fps, options=dict(options))
+            options = dict(options)
+            if spec.gop:
+                options["g"] = str(spec.gop)
+                if spec.vcodec == "libx265":
+                    options["x265-params"] += f":keyint={spec.gop}:min-keyint={spec.gop}"
+            vstream = out.add_stream(spec.vcodec, rate=spec.fps, options=options)
             vstream.width, vstream.height, vstream.pix_fmt = spec.width, spec.height, pix_fmt
-            vstream.time_base = Fraction(1, spec.fps)
+            fine = spec.vfr or spec.audio_offset_s < 0  # times off the frame grid
+            vstream.time_base = Fraction(1, 90000) if fine else Fraction(1, spec.fps)
+            vstream.codec_context.time_base = vstream.time_base
             if spec.full_range:
                 vstream.codec_context.color_range = 2
         if spec.acodec and spec.audio:
@@ -168,8 +247,54 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
         if astream is not None:
             _write_audio(out, spec, astream)
     tmp.replace(path)
-    path.with_suffix(".json").write_text(json.dumps(ground_truth(spec), indent=2))
+    truth = ground_truth(spec)
+    if spec.damage_at_s:
+        truth["defects"] += [
+            dataclasses.asdict(d) for d in damage(path, spec.damage_at_s, spec.seed)
+        ]
+    path.with_suffix(".json").write_text(json.dumps(truth, indent=2))
     return path
+
+
+def damage(path: Path, times_s: tuple[float, ...], seed: int) -> list[Defect]:
+    """Overwrite bytes inside the first non-key video packet at or after each time, in place.
+    Returns the ground truth: `decode_error` from that packet's presentation time to the next
+    keyframe's (presentation timeline, as streamcheck reports it)."""
+    with av.open(str(path)) as c:
+        origin = (c.start_time or 0) / av.time_base
+        vs = c.streams.video[0]
+        packets = [
+            (float(p.pts * p.time_base) - origin, p.pos, p.size, p.is_keyframe)
+            for p in c.demux(vs)
+            if p.size and p.pts is not None
+        ]
+    packets.sort()
+    data = bytearray(path.read_bytes())
+    rng = np.random.default_rng(seed)
+    truth = []
+    for at in times_s:
+        i = next(k for k, p in enumerate(packets) if p[0] >= at - 1e-6 and not p[3])
+        t, pos, _, _ = packets[i]
+        end = next((p[0] for p in packets[i + 1 :] if p[3]), None)
+        if path.suffix == ".ts":  # corrupt the payload of this PES's TS packets only
+            pid = data[pos + 1 : pos + 3]
+            hit, k = 0, 1
+            pid = bytes([pid[0] & 0x1F, pid[1]])
+            while hit < 4 and pos + 188 * (k + 1) <= len(data):
+                ts = pos + 188 * k
+                if data[ts] == 0x47 and bytes([data[ts + 1] & 0x1F, data[ts + 2]]) == pid:
+                    if data[ts + 1] & 0x40:  # the next PES starts: this frame's data ended
+                        break
+                    data[ts + 8 : ts + 188] = rng.integers(0, 256, 180, np.uint8).tobytes()
+                    hit += 1
+                k += 1
+        else:  # Matroska/MP4: the packet's first bytes (NAL length and header)
+            data[pos + 4 : pos + 40] = rng.integers(0, 256, 36, np.uint8).tobytes()
+        truth.append(
+            Defect("decode_error", t, end if end is not None else float("inf"), presentation=True)
+        )
+    path.write_bytes(bytes(data))
+    return truth
 
 
 def ground_truth(spec: Spec) -> dict:
