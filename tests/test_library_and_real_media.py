@@ -33,7 +33,9 @@ def test_importing_does_nothing_heavy():
 def test_real_recordings_are_plausible():
     """These clips are clean, with the known exceptions their README states: the parking-lot
     clip's audio track is digital silence, the slideshow holds still photos for seconds, and
-    the orchestral piece ends in 2 s of digital silence."""
+    the orchestral piece ends in 2 s of digital silence. One more, found by streamcheck and
+    checked by hand: the ASL clip brother.mkv has no packet at 33 ms (timestamps 0, 67, 100 …
+    at 30 fps), a real one-frame hole at its start."""
     files = shared_media()
     results = {Path(r.path).name: r for r in streamcheck.scan([str(SHARED_MEDIA)], jobs=2)}
     assert len(results) == len(files)
@@ -48,6 +50,10 @@ def test_real_recordings_are_plausible():
         elif name == "pyscenedetect_testvideo.mp4":
             assert detectors <= {"freeze", "black"}
             assert all(e.duration_s < 5.0 for e in r.events)
+        elif name == "brother.mkv":
+            (ev,) = r.events
+            assert ev.detector == "timestamp_gap" and ev.value == 1.0
+            assert ev.start_s == pytest.approx(1 / 30, abs=0.001)
         elif name == "librosa_hungarian_dance_5.ogg":
             assert detectors == {"silence"}
             assert r.events[0].end_s == pytest.approx(r.info.duration_s)

@@ -21,11 +21,18 @@ MAX_MESSAGES = 5  # error lines kept per stream as evidence
 class LogTap:
     """Capture FFmpeg's error-level log lines (from every decoder thread) while active."""
 
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []  # what take() has not returned, kept on exit
+
     def __enter__(self) -> LogTap:
         self._prev = av.logging.get_level()
         av.logging.set_level(av.logging.ERROR)
         self._capture = av.logging.Capture(local=False)
         self._lines = self._capture.__enter__()
+        # PyAV holds back a line equal to the previous one and emits it later as "repeated":
+        # that would land in the next file's evidence
+        self._prev_skip = av.logging.get_skip_repeated()
+        av.logging.set_skip_repeated(False)
         return self
 
     def take(self) -> list[tuple[str, str]]:
@@ -37,8 +44,10 @@ class LogTap:
         return out
 
     def __exit__(self, *exc: object) -> None:
+        self.lines = self.take()
         self._capture.__exit__(*exc)
         av.logging.set_level(self._prev)
+        av.logging.set_skip_repeated(self._prev_skip)
 
 
 class DropTracker:

@@ -12,6 +12,7 @@ import av
 
 from ..errors import MediaOpenError
 from ..model import FileInfo, StreamInfo
+from .anomalies import LogTap
 
 _ATTACHED_PIC = int(av.stream.Disposition.attached_pic)
 
@@ -82,8 +83,20 @@ class Media:
             info.channels = a.codec_context.channels or None
 
 
-def _reason(exc: BaseException) -> str:
-    """One line a person understands for an open failure."""
+def _looks_like_mp4(path: str | os.PathLike[str]) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    return head[4:8] in (b"ftyp", b"mdat", b"wide", b"free", b"moov")
+
+
+def _reason(exc: BaseException, logged: list[tuple[str, str]] | None = None, path: str = "") -> str:
+    """One line a person understands for an open failure (with what FFmpeg logged)."""
+    logged = logged or []
+    if any("moov atom not found" in m for _, m in logged) and _looks_like_mp4(path):
+        return "MP4/MOV without its index (moov atom not found): truncated or still being written"
     code = getattr(exc, "errno", None)
     if isinstance(exc, FileNotFoundError) or code == errno.ENOENT:
         return "file not found (it may have been moved or deleted)"
@@ -92,7 +105,8 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, IsADirectoryError):
         return "is a directory"
     if isinstance(exc, av.error.InvalidDataError):
-        return "not a media file FFmpeg can read (invalid data found when processing input)"
+        why = f": {logged[0][0]}: {logged[0][1]}" if logged else ""
+        return f"not a media file FFmpeg can read (invalid data{why})"
     msg = str(exc).strip() or type(exc).__name__
     return msg.splitlines()[0]
 
@@ -101,14 +115,18 @@ def _reason(exc: BaseException) -> str:
 def open_media(path: str | os.PathLike[str]) -> Iterator[Media]:
     """Open ``path`` for decoding. Raises :class:`MediaOpenError` with a one-line reason when
     the file cannot be read, is not media, or has neither video nor audio."""
+    if os.path.islink(path) and not os.path.exists(path):
+        raise MediaOpenError("broken symbolic link (its target does not exist)")
+    tap = LogTap()
     try:
         if os.path.getsize(path) == 0:
             raise MediaOpenError("empty file (0 bytes)")
-        container = av.open(os.fspath(path), mode="r", metadata_errors="ignore")
+        with tap:
+            container = av.open(os.fspath(path), mode="r", metadata_errors="ignore")
     except MediaOpenError:
         raise
     except (OSError, av.FFmpegError, ValueError) as exc:
-        raise MediaOpenError(_reason(exc)) from None
+        raise MediaOpenError(_reason(exc, tap.lines, os.fspath(path))) from None
     try:
         videos = [s for s in container.streams.video if not (int(s.disposition) & _ATTACHED_PIC)]
         audio = [s for s in container.streams.audio if s.codec_context is not None]

@@ -1,0 +1,183 @@
+"""Unit tests of the video-integrity and A/V detectors on synthetic frames, blocks and facts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from streamcheck.decode.anomalies import DropTracker
+from streamcheck.detectors.blockiness import blockiness_score
+from streamcheck.detectors.decode_error import DecodeErrorDetector, DecodeErrorParams
+from streamcheck.detectors.file_level import (
+    AvOffsetDetector,
+    AvOffsetParams,
+    DurationMismatchDetector,
+    DurationMismatchParams,
+    MissingStreamDetector,
+    MissingStreamParams,
+)
+from streamcheck.detectors.flash import FlashDetector, FlashParams, relative_luminance_lut
+from streamcheck.detectors.timestamp_gap import TimestampGapDetector, TimestampGapParams
+from streamcheck.measure import find_bars
+from streamcheck.model import AudioBlock, FileFacts, StreamFacts, StreamInfo, VideoFrame
+
+VIDEO = StreamInfo(0, "video", "h264", frame_s=0.04)
+AUDIO = StreamInfo(1, "audio", "aac", sample_rate=48000, channels=2)
+
+
+def frame(i: int, t: float | None = None, y: np.ndarray | None = None, **kw) -> VideoFrame:
+    y = np.full((64, 64), 120, np.uint8) if y is None else y
+    return VideoFrame(
+        index=i,
+        t_s=i * 0.04 if t is None else t,
+        duration_s=0.04,
+        luma=y,
+        small=y,
+        step=1,
+        black_level=16,
+        white_level=235,
+        code_max=255,
+        **kw,
+    )
+
+
+def test_blockiness_score_flat_natural_and_pixelated():
+    rng = np.random.default_rng(0)
+    assert blockiness_score(np.full((64, 64), 100, np.uint8), line_step=4) == pytest.approx(1.0)
+    natural = (rng.random((64, 64)) * 200).astype(np.uint8)
+    assert blockiness_score(natural, line_step=4) == pytest.approx(1.0, abs=0.15)
+    tiles = (rng.random((8, 8)) * 200).astype(np.uint8)
+    blocky = np.repeat(np.repeat(tiles, 8, axis=0), 8, axis=1)
+    assert blockiness_score(blocky, line_step=4) > 10
+
+
+def test_relative_luminance_lut():
+    lut = relative_luminance_lut(16, 235, 255)
+    assert lut[16] == 0.0 and lut[235] == 1.0 and lut[0] == 0.0 and lut[255] == 1.0
+    assert 0.2 < lut[126] < 0.25  # mid-grey code is about 22% of white in linear light
+
+
+def test_find_bars():
+    y = np.full((100, 80), 120, np.uint8)
+    y[:10] = 16
+    y[-12:] = 16
+    y[:, :4] = 16
+    assert find_bars(y, 37) == (10, 12, 4, 0)
+    assert find_bars(np.full((10, 10), 16, np.uint8), 37) is None  # a black frame
+
+
+def test_decode_error_runs_to_the_next_clean_keyframe():
+    det = DecodeErrorDetector(DecodeErrorParams(), VIDEO)
+    for i in range(20):
+        damaged = {"decode_errors": 1} if i == 5 else {"dropped_before": 2} if i == 7 else {}
+        ev_t = {"evidence_t_s": 0.16} if i == 5 else {}
+        det.update(frame(i, key_frame=i in (0, 10), **damaged, **ev_t))
+    (ev,) = det.finish(0.8)
+    assert ev.start_s == pytest.approx(0.16)  # the dropped picture's time, before frame 5
+    assert ev.end_s == pytest.approx(0.4) and ev.value == 5.0
+    assert (ev.frame_start, ev.frame_end) == (5, 10)
+
+
+def test_timestamp_gap_video_gap_repeat_and_decoder_drops():
+    det = TimestampGapDetector(TimestampGapParams(), VIDEO)
+    times = [0.0, 0.04, 0.08, 0.24, 0.28, 0.28, 0.32]
+    for i, t in enumerate(times):
+        det.update(frame(i, t))
+    det.update(frame(7, 0.48, dropped_before=3))  # holes the decoder made are decode damage
+    gap, repeat = det.finish(0.52)
+    assert (gap.start_s, gap.end_s, gap.value, gap.unit) == (0.12, 0.24, 3.0, "frames")
+    assert repeat.value == 0.0 and "repeats" in repeat.detail
+
+
+def test_timestamp_gap_vfr_tolerates_irregular_steps():
+    det = TimestampGapDetector(
+        TimestampGapParams(), StreamInfo(0, "video", frame_s=1 / 60, vfr=True)
+    )
+    t = 0.0
+    for i, step in enumerate([1 / 60, 1 / 12, 1 / 30, 0.5, 1 / 60, 1.5]):
+        t += step
+        det.update(frame(i, t))
+    (ev,) = det.finish(t)
+    assert ev.end_s - ev.start_s == pytest.approx(1.5 - 0.04)
+
+
+def _block(t: float, n: int = 480) -> AudioBlock:
+    return AudioBlock(1, t, 48000, np.zeros((2, n), np.float32))
+
+
+def test_timestamp_gap_audio_real_jump_versus_wobble():
+    det = TimestampGapDetector(TimestampGapParams(), AUDIO)
+    for t in (0.0, 0.01, 0.03, 0.03, 0.04):  # a 10 ms wobble that the next block undoes
+        det.update(_block(t))
+    assert det.finish(0.05) == []
+    det = TimestampGapDetector(TimestampGapParams(), AUDIO)
+    for t in (0.0, 0.01, 0.32, 0.33):  # 0.3 s missing, and the timeline stays moved
+        det.update(_block(t))
+    (ev,) = det.finish(0.34)
+    assert ev.value == pytest.approx(0.3) and ev.start_s == pytest.approx(0.02)
+
+
+def test_flash_counts_opposing_transitions_in_one_second():
+    det = FlashDetector(FlashParams(), VIDEO)
+    dark, white = np.full((64, 64), 20, np.uint8), np.full((64, 64), 235, np.uint8)
+    for i in range(100):  # 25 fps: 2 s of content, then 8 Hz flashing from frame 50
+        y = (white if (i // 2) % 2 else dark) if i >= 50 else dark
+        det.update(frame(i, y=y))
+    (ev,) = det.finish(4.0)
+    assert ev.start_s == pytest.approx(2.0) and ev.value > 6  # frame 50 is the first white
+    slow = FlashDetector(FlashParams(), VIDEO)  # 2 flashes per second: allowed
+    for i in range(100):
+        slow.update(frame(i, y=white if (i // 6) % 2 else dark))
+    assert slow.finish(4.0) == []
+
+
+def _facts(v=(0.0, 10.0), a=(0.0, 10.0), items=(250, 470)) -> FileFacts:
+    streams = [
+        StreamFacts(VIDEO, start_s=v[0], end_s=v[1], items=items[0]),
+        StreamFacts(AUDIO, start_s=a[0], end_s=a[1], items=items[1]),
+    ]
+    return FileFacts(streams=streams, duration_s=max(v[1], a[1]))
+
+
+@pytest.mark.parametrize(
+    ("audio_start", "found"),
+    [(0.0, False), (0.12, False), (0.13, True), (-0.04, False), (-0.05, True)],
+)
+def test_av_offset_window(audio_start, found):
+    det = AvOffsetDetector(AvOffsetParams(), StreamInfo(-1, "file"))
+    det.update(_facts(a=(audio_start, 10.0)))
+    events = det.finish(10.0)
+    assert bool(events) is found
+    if found:
+        assert events[0].value == pytest.approx(audio_start)
+        assert (events[0].start_s, events[0].end_s) == (0.0, 10.0)
+
+
+@pytest.mark.parametrize(
+    ("audio_end", "found"), [(9.95, False), (9.9, True), (11.9, False), (12.1, True)]
+)
+def test_duration_mismatch_rule(audio_end, found):
+    det = DurationMismatchDetector(DurationMismatchParams(), StreamInfo(-1, "file"))
+    det.update(_facts(a=(0.0, audio_end)))
+    assert bool(det.finish(12.1)) is found
+
+
+def test_missing_stream():
+    det = MissingStreamDetector(MissingStreamParams(), StreamInfo(-1, "file"))
+    det.update(_facts(items=(250, 0)))
+    (ev,) = det.finish(10.0)
+    assert ev.stream_index == 1 and "no decodable" in ev.detail
+    strict = MissingStreamDetector(MissingStreamParams(require_audio=True), StreamInfo(-1, "file"))
+    strict.update(FileFacts(streams=[StreamFacts(VIDEO, 0.0, 5.0, 125)], duration_s=5.0))
+    (ev,) = strict.finish(5.0)
+    assert "no audio stream" in ev.detail
+
+
+def test_drop_tracker():
+    drops = DropTracker()
+    for t in (0.0, 0.04, 0.08, 0.12):
+        drops.packet(t, discard=False)
+    drops.packet(0.16, discard=True)  # edit-list pre-roll: not expected to show
+    assert drops.frame(0.0, 0.02) == (0, None)
+    assert drops.frame(0.12, 0.02) == (2, 0.04)
+    assert drops.reliable and drops.unmatched_at_end() == 0
