@@ -120,6 +120,21 @@ def scan(
             "--set", help="Override one parameter, e.g. --set black.min_duration_s=3 (repeatable)."
         ),
     ] = None,
+    file_timeout: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            min=1,
+            help="Seconds one file may take before its worker is stopped (status timeout) "
+            "[default: 120 + 20 × the file's duration].",
+        ),
+    ] = None,
+    max_memory: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="Memory limit per worker, e.g. 4G or 800M; 0 = none (status error when "
+            "reached) [default: 80% of RAM shared by the workers, at least 2G].",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log every file as it finishes.")
@@ -143,6 +158,7 @@ def scan(
         if set_:
             config = config.with_overrides(set_)
         files = discover(paths, stdin=sys.stdin)
+        memory = parse_size(max_memory) if max_memory is not None else None
     except (ParameterError, UsageError) as exc:
         raise _fail(str(exc)) from None
     if not files:
@@ -172,7 +188,9 @@ def scan(
     old_term = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with _Progress(err, len(files), enabled=not quiet and err.is_terminal) as progress:
-            for r in run_scan(files, config, jobs=n_jobs):
+            for r in run_scan(
+                files, config, jobs=n_jobs, file_timeout=file_timeout, max_memory=memory
+            ):
                 results.append(r)
                 progress.advance(r)
                 if verbose or (not quiet and not err.is_terminal):
@@ -194,6 +212,20 @@ def scan(
         )
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(exit_code(results, fail_on))
+
+
+def parse_size(text: str) -> int:
+    """Bytes in ``text`` like ``4G``, ``800M``, ``512k`` or a plain number (binary units)."""
+    from .errors import UsageError
+
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = t[-1:] if t[-1:] in units else ""
+    try:
+        value = float(t[: len(t) - len(unit)] if unit else t)
+    except ValueError:
+        raise UsageError(f"--max-memory {text!r}: expected a size like 4G or 800M") from None
+    return int(value * units[unit])
 
 
 def _log_line(console, done: int, total: int, r) -> None:

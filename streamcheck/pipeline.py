@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from .config import Config
 from .decode import DecodeStats, iter_decoded, open_media
@@ -41,21 +42,29 @@ def _file_info(path: str) -> FileInfo:
     return info
 
 
-def analyze_file(path: str | os.PathLike[str], config: Config | None = None) -> FileResult:
+def analyze_file(
+    path: str | os.PathLike[str],
+    config: Config | None = None,
+    *,
+    on_open: Callable[[FileInfo], None] | None = None,
+) -> FileResult:
     """Analyse one media file with ``config`` (default: every detector, default parameters).
 
     Returns a :class:`FileResult` whatever happens: ``status=ok`` with the findings and
-    metrics, or ``status=error`` with the reason (and whatever was found before it)."""
+    metrics, or ``status=error`` with the reason (and whatever was found before it).
+    ``on_open`` is called with the file's facts once the container is open (the runner uses it
+    to set the file's time limit from its duration)."""
     config = config or Config()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     apath = os.path.abspath(os.fspath(path))
     result = FileResult(info=_file_info(apath))
     try:
-        _run(apath, config, result)
+        _run(apath, config, result, on_open)
     except MediaOpenError as exc:
         result.status, result.error = Status.ERROR, str(exc)
     except MemoryError:
-        result.status, result.error = Status.ERROR, "out of memory while decoding"
+        result.status = Status.ERROR
+        result.error = "out of memory while decoding (the worker's memory limit was reached)"
     except Exception as exc:  # one file's failure must never cost the run
         if os.environ.get("STREAMCHECK_DEBUG") == "1":
             raise
@@ -67,10 +76,17 @@ def analyze_file(path: str | os.PathLike[str], config: Config | None = None) -> 
     return result
 
 
-def _run(path: str, config: Config, result: FileResult) -> None:
+def _run(
+    path: str,
+    config: Config,
+    result: FileResult,
+    on_open: Callable[[FileInfo], None] | None,
+) -> None:
     info = result.info
     with open_media(path) as media:
         media.fill_info(info)
+        if on_open is not None:
+            on_open(info)
         video_dets: list[Detector] = []
         audio_dets: dict[int, list[Detector]] = {s.index: [] for s in media.audio}
         file_dets: list[Detector] = []
