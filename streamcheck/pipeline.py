@@ -9,6 +9,7 @@ one-line reason, never an exception.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Callable
@@ -68,9 +69,17 @@ def analyze_file(
     except Exception as exc:  # one file's failure must never cost the run
         if os.environ.get("STREAMCHECK_DEBUG") == "1":
             raise
+        if getattr(exc, "errno", None) == errno.ENOMEM:
+            result.status = Status.ERROR
+            result.error = "out of memory while decoding (the worker's memory limit was reached)"
+            return _timed(result, wall0, cpu0)
         msg = str(exc).splitlines()[0] if str(exc) else ""
         result.status = Status.ERROR
         result.error = f"{type(exc).__name__}: {msg}".rstrip(": ")
+    return _timed(result, wall0, cpu0)
+
+
+def _timed(result: FileResult, wall0: float, cpu0: float) -> FileResult:
     result.wall_s = time.perf_counter() - wall0
     result.cpu_s = time.process_time() - cpu0
     return result

@@ -18,8 +18,9 @@ What can go wrong in a worker, and what the file gets:
   file gets ``status=timeout``. The limit is ``file_timeout`` seconds when given, else
   :data:`TIMEOUT_BASE_S` + :data:`TIMEOUT_PER_MEDIA_S` × the media duration (known once the
   worker has opened the file): generous for a 4K HEVC decode on one core, short for a loop;
-- the worker's memory passes ``max_memory`` bytes (an address-space limit set in each worker):
-  allocation fails inside the worker and the file gets ``status=error`` ("out of memory").
+- the worker's memory passes ``max_memory`` bytes (an address-space limit set in each worker,
+  never less than its start-up size + :data:`MIN_HEADROOM`): allocation fails inside the
+  worker and the file gets ``status=error`` ("out of memory").
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ TIMEOUT_BASE_S = 120.0  # every file: opening, probing, a slow disk
 TIMEOUT_PER_MEDIA_S = 20.0  # per second of media: 20× slower than real time is stuck
 CRASH_ENV = "STREAMCHECK_TEST_CRASH_ON"  # test switch: a worker kills itself on this file name
 HANG_ENV = "STREAMCHECK_TEST_HANG_ON"  # test switch: a worker hangs on this file name
+MIN_HEADROOM = 512 << 20  # bytes a worker may map beyond its start-up size, at the least
+HOG_ENV = "STREAMCHECK_TEST_HOG_ON"  # test switch: a worker allocates 64 GiB on this file name
 
 
 def default_jobs() -> int:
@@ -75,12 +78,30 @@ def default_max_memory(jobs: int) -> int:
 def _worker_init(max_memory: int | None) -> None:
     """Runs once in each worker process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    from . import pipeline  # noqa: F401  (load FFmpeg and NumPy before the limit applies)
+
     if max_memory:
         import resource
 
+        # never below what the worker already maps plus room to open a file: a limit under
+        # that would fail every file with an import error instead of the big one
+        limit = max(max_memory, _address_space() + MIN_HEADROOM)
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = max_memory if hard == resource.RLIM_INFINITY else min(max_memory, hard)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _address_space() -> int:
+    """This process's mapped address space in bytes (Linux), 0 when unknown."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def _task(path: str, config: Config, marker_dir: str, file_timeout: float | None) -> FileResult:
@@ -105,6 +126,8 @@ def _task(path: str, config: Config, marker_dir: str, file_timeout: float | None
     if os.environ.get(HANG_ENV) and os.environ[HANG_ENV] == name:
         while True:
             time.sleep(1)
+    if os.environ.get(HOG_ENV) and os.environ[HOG_ENV] == name:
+        return analyze_file(path, config, on_open=lambda _: bytearray(64 << 30))
     try:
         return analyze_file(path, config, on_open=on_open)
     finally:
