@@ -135,6 +135,13 @@ def scan(
             "reached) [default: 80% of RAM shared by the workers, at least 2G].",
         ),
     ] = None,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            help="Skip files whose path, size, mtime and configuration match a row already in "
+            "--out (for cron); also resumes a run that was killed."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log every file as it finishes.")
@@ -147,9 +154,9 @@ def scan(
     from .discover import discover
     from .errors import ParameterError, UsageError
     from .report.parquet import check_writable, write_reports
+    from .report.store import PartWriter, clear_parts, load_previous, plan_incremental
     from .report.summary import render_summary
-    from .runner import default_jobs
-    from .runner import scan as run_scan
+    from .runner import default_jobs, scan_files
 
     try:
         config = Config()
@@ -172,7 +179,7 @@ def scan(
 
     err = Console(stderr=True)
     stdout = Console()
-    n_jobs = min(jobs or default_jobs(), len(files))
+    n_jobs = min(jobs or default_jobs(), max(1, len(files)))
     started = dt.datetime.now(dt.timezone.utc)
     run_meta = {
         "version": __version__,
@@ -182,32 +189,47 @@ def scan(
         "run_id": uuid.uuid4().hex,
         "started_at": started.isoformat(),
     }
+    digest = config.digest()
+    keep = None
+    todo = files
+    if incremental:
+        todo, keep = plan_incremental(files, load_previous(out), digest)
+    else:
+        clear_parts(out)  # a killed run's leftovers: this run starts afresh
+    kept = len(files) - len(todo)
     results = []
     interrupted = False
     t0 = time.perf_counter()
+    parts = PartWriter(out, digest)
     old_term = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        with _Progress(err, len(files), enabled=not quiet and err.is_terminal) as progress:
-            for r in run_scan(
-                files, config, jobs=n_jobs, file_timeout=file_timeout, max_memory=memory
+        with _Progress(err, len(todo), enabled=not quiet and err.is_terminal) as progress:
+            for r in scan_files(
+                todo, config, jobs=n_jobs, file_timeout=file_timeout, max_memory=memory
             ):
                 results.append(r)
+                parts.add(r)
                 progress.advance(r)
                 if verbose or (not quiet and not err.is_terminal):
-                    _log_line(err, len(results), len(files), r)
+                    _log_line(err, len(results), len(todo), r)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         signal.signal(signal.SIGTERM, old_term)
+        parts.close()
     wall = time.perf_counter() - t0
     run_meta["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
-    write_reports(results, out, run_meta)
+    write_reports(results, out, run_meta, config_digest=digest, keep=keep)
+    if not interrupted:
+        clear_parts(out)
     if not quiet:
         render_summary(stdout, results, wall_s=wall)
+        if kept:
+            err.print(f"{kept} unchanged file(s) kept from earlier runs (not analysed again).")
         err.print(f"Reports in {out}/ (defects, files, metrics .parquet)")
     if interrupted:
         err.print(
-            f"Interrupted: {len(files) - len(results)} of {len(files)} files not done; "
+            f"Interrupted: {len(todo) - len(results)} of {len(todo)} files not done; "
             f"results of the {len(results)} finished files are written."
         )
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -195,8 +195,28 @@ def scan(
     (default: proportional to its duration, see module docstring); ``max_memory``: bytes per
     worker (default :func:`default_max_memory`; 0 = no limit); ``backend``: ``"loky"`` (local
     processes) or another joblib backend such as ``"dask"``."""
+    yield from scan_files(
+        discover(paths),
+        config,
+        jobs=jobs,
+        file_timeout=file_timeout,
+        max_memory=max_memory,
+        backend=backend,
+    )
+
+
+def scan_files(
+    files: list[str],
+    config: Config | None = None,
+    *,
+    jobs: int | None = None,
+    file_timeout: float | None = None,
+    max_memory: int | None = None,
+    backend: str = "loky",
+) -> Iterator[FileResult]:
+    """:func:`scan` over files already discovered (absolute paths, as :func:`discover` gives
+    them); a file that has gone since gets its row all the same."""
     config = config or Config()
-    files = discover(paths)
     if not files:
         return
     jobs = max(1, min(jobs or default_jobs(), len(files)))

@@ -127,6 +127,10 @@ def open_media(path: str | os.PathLike[str]) -> Iterator[Media]:
         raise
     except (OSError, av.FFmpegError, ValueError) as exc:
         raise MediaOpenError(_reason(exc, tap.lines, os.fspath(path))) from None
+    fmt = container.format.name
+    if fmt.endswith("_pipe") or fmt in ("image2", "gif", "webp", "apng", "tiff"):
+        container.close()
+        raise MediaOpenError(f"a still image ({fmt.removesuffix('_pipe')}), not a recording")
     try:
         videos = [s for s in container.streams.video if not (int(s.disposition) & _ATTACHED_PIC)]
         audio = [s for s in container.streams.audio if s.codec_context is not None]

@@ -56,7 +56,7 @@ def _defect_rows(results: Iterable[FileResult]) -> dict[str, list]:
     return cols
 
 
-def _file_rows(results: Iterable[FileResult]) -> dict[str, list]:
+def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict[str, list]:
     cols: dict[str, list] = {f.name: [] for f in schema.FILES}
     for r in results:
         i = r.info
@@ -81,6 +81,7 @@ def _file_rows(results: Iterable[FileResult]) -> dict[str, list]:
             "worst_severity": worst.value if worst else None,
             "wall_s": r.wall_s,
             "cpu_s": r.cpu_s,
+            "config_digest": config_digest,
         }
         for k, v in row.items():
             cols[k].append(v)
@@ -103,33 +104,62 @@ def _write(table: pa.Table, path: Path) -> None:
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; reports are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_reports(
-    results: list[FileResult], out_dir: str | os.PathLike[str], run_meta: Mapping[str, object]
-) -> dict[str, Path]:
-    """Write defects, files and metrics Parquet for ``results`` (sorted by path) into
-    ``out_dir``, with ``run_meta`` as key-value metadata (keys prefixed ``streamcheck.``)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ordered = sorted(results, key=lambda r: r.path)
-    meta = {
+REPORTS = {"defects": DEFECTS_FILE, "files": FILES_FILE, "metrics": METRICS_FILE}
+SCHEMAS = {"defects": schema.DEFECTS, "files": schema.FILES, "metrics": schema.METRICS}
+
+
+def to_tables(results: Iterable[FileResult], config_digest: str | None = None) -> dict:
+    """The three report tables (name → pa.Table, no metadata) of ``results``."""
+    results = list(results)
+    rows = {
+        "defects": _defect_rows(results),
+        "files": _file_rows(results, config_digest),
+        "metrics": _metric_rows(results),
+    }
+    return {name: pa.Table.from_pydict(rows[name], schema=SCHEMAS[name]) for name in REPORTS}
+
+
+def _meta(run_meta: Mapping[str, object]) -> dict[bytes, bytes]:
+    return {
         (META_PREFIX + k).encode(): (v if isinstance(v, str) else json.dumps(v)).encode()
         for k, v in run_meta.items()
     }
+
+
+def write_reports(
+    results: list[FileResult],
+    out_dir: str | os.PathLike[str],
+    run_meta: Mapping[str, object],
+    *,
+    config_digest: str | None = None,
+    keep: Mapping[str, pa.Table] | None = None,
+) -> dict[str, Path]:
+    """Write defects, files and metrics Parquet for ``results`` into ``out_dir``, together
+    with the rows of ``keep`` (tables of earlier runs' files that were not analysed again),
+    sorted by path, with ``run_meta`` as key-value metadata (keys prefixed ``streamcheck.``)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = to_tables(results, config_digest)
+    meta = _meta(run_meta)
     written = {}
-    for name, sch, rows in (
-        (DEFECTS_FILE, schema.DEFECTS, _defect_rows(ordered)),
-        (FILES_FILE, schema.FILES, _file_rows(ordered)),
-        (METRICS_FILE, schema.METRICS, _metric_rows(ordered)),
-    ):
-        table = pa.Table.from_pydict(rows, schema=sch.with_metadata(meta))
-        _write(table, out / name)
-        written[name] = out / name
+    for name, filename in REPORTS.items():
+        table = tables[name]
+        if keep is not None and name in keep and keep[name].num_rows:
+            table = pa.concat_tables(
+                [keep[name].select(table.column_names).cast(table.schema), table]
+            )
+        table = table.sort_by(schema.SORT_KEYS[name]).replace_schema_metadata(meta)
+        _write(table, out / filename)
+        written[name] = out / filename
     return written
 
 

@@ -43,8 +43,15 @@ FILES = pa.schema(
         pa.field("worst_severity", pa.string()),
         pa.field("wall_s", pa.float64(), nullable=False),
         pa.field("cpu_s", pa.float64(), nullable=False),
+        pa.field("config_digest", pa.string()),
     ]
 )
+
+SORT_KEYS = {
+    "defects": [("path", "ascending"), ("start_s", "ascending"), ("detector", "ascending")],
+    "files": [("path", "ascending")],
+    "metrics": [("path", "ascending"), ("t_s", "ascending")],
+}
 
 METRICS = pa.schema(
     [
