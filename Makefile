@@ -6,7 +6,9 @@ STAMP  := $(VENV)/.installed-dev
 DEMO_DIR ?= demo-recordings
 DEMO_OUT ?= demo-report
 
-.PHONY: help demo test lint format bench clean
+FUZZ_COUNT ?= 300
+
+.PHONY: help demo test lint format fuzz clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,6 +42,16 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix streamcheck tests
 	$(BIN)/ruff format streamcheck tests
 
+fuzz: $(STAMP) ## Scan $(FUZZ_COUNT) broken variants of the test recordings; print the verdicts
+	rm -rf .cache/fuzz
+	$(BIN)/python -m streamcheck.testmedia.fuzz .cache/fuzz $(FUZZ_COUNT)
+	@$(BIN)/streamcheck scan .cache/fuzz/variants --out .cache/fuzz/report -q --file-timeout 120; \
+	  code=$$?; echo "exit code $$code"; test $$code -le 3
+	@$(BIN)/python -c "import collections, pyarrow.parquet as pq; \
+	  rows = pq.read_table('.cache/fuzz/report/files.parquet').to_pylist(); \
+	  print(len(rows), 'variants:', dict(collections.Counter(r['status'] for r in rows))); \
+	  [print(f'{n:5d}  {e}') for e, n in collections.Counter((r['error'] or 'ok')[:60] for r in rows).most_common(12)]"
+
 clean: ## Remove the venv, caches and demo output
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DEMO_DIR) $(DEMO_OUT) streamcheck-report
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .cache $(DEMO_DIR) $(DEMO_OUT) streamcheck-report
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
