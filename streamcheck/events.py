@@ -11,37 +11,28 @@ from __future__ import annotations
 
 import dataclasses
 
+from .detectors.intervals import subtract
 from .model import Event
 
 
 def _subtract(event: Event, holes: list[Event]) -> list[Event]:
     """Parts of ``event`` not covered by any of ``holes``; frame numbers follow the cuts."""
-    whole = (event.start_s, event.end_s, event.frame_start, event.frame_end)
-    pieces = [whole]
-    for h in holes:
-        nxt = []
-        for s, e, fs, fe in pieces:
-            if h.end_s <= s or h.start_s >= e:
-                nxt.append((s, e, fs, fe))
-                continue
-            if h.start_s > s:
-                nxt.append((s, h.start_s, fs, h.frame_start))
-            if h.end_s < e:
-                nxt.append((h.end_s, e, h.frame_end, fe))
-        pieces = nxt
-    if pieces == [whole]:
+    pieces = subtract((event.start_s, event.end_s), [(h.start_s, h.end_s) for h in holes])
+    if pieces == [(event.start_s, event.end_s)]:
         return [event]
+    starts = {h.end_s: h.frame_end for h in holes}  # a piece starting where a hole ends
+    ends = {h.start_s: h.frame_start for h in holes}
     return [
         dataclasses.replace(
             event,
             start_s=s,
             end_s=e,
             value=e - s if event.unit == "s" else event.value,
-            frame_start=fs,
-            frame_end=fe,
+            frame_start=starts.get(s, event.frame_start),
+            frame_end=ends.get(e, event.frame_end),
             detail=f"{event.detail.rstrip('.')}; {e - s:.2f} s of it outside black picture.",
         )
-        for s, e, fs, fe in pieces
+        for s, e in pieces
     ]
 
 

@@ -3,8 +3,9 @@
 Video features (whatever the measure step and the detectors published on each frame: luma
 mean, motion, black ratio…) are averaged over the frames that start in each second. Audio of the
 file's first audio stream gives RMS level (dBFS, the mean power of all channels) and sample peak
-(dBFS) per second. Levels of digital silence are floored at :data:`FLOOR_DBFS` so the column
-never holds −inf.
+(dBFS) per second, and the highest momentary loudness (LUFS, 400 ms windows, read every
+100 ms by the R128 meter) in each second. Levels of digital silence are floored at
+:data:`FLOOR_DBFS` so the column never holds −inf.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .model import AudioBlock, VideoFrame
 
 FLOOR_DBFS = -150.0
 VIDEO_COLUMNS = ("luma_mean", "motion", "black_ratio", "blockiness", "bars_ratio")
-AUDIO_COLUMNS = ("rms_dbfs", "peak_dbfs")
+AUDIO_COLUMNS = ("rms_dbfs", "peak_dbfs", "momentary_lufs")
 
 
 def _db(power_or_amp: float, factor: float) -> float:
@@ -38,6 +39,7 @@ class MetricsRecorder:
         self._power: dict[int, float] = defaultdict(float)
         self._samples: dict[int, int] = defaultdict(int)
         self._peak: dict[int, float] = defaultdict(float)
+        self._momentary: dict[int, float] = {}
 
     def add_video(self, frame: VideoFrame) -> None:
         sec = math.floor(frame.t_s)
@@ -49,6 +51,10 @@ class MetricsRecorder:
     def add_audio(self, block: AudioBlock) -> None:
         if block.stream_index != self.audio_stream_index or block.n == 0:
             return
+        for t, m, _ in block.loudness:
+            sec = math.floor(t)
+            if m > -120.0:
+                self._momentary[sec] = max(self._momentary.get(sec, -math.inf), m)
         x = block.samples
         sr, t0 = block.sample_rate, block.t_s
         pos = 0
@@ -81,4 +87,5 @@ class MetricsRecorder:
         cols["peak_dbfs"] = [
             _db(self._peak[s], 20.0) if self._samples.get(s) else None for s in seconds
         ]
+        cols["momentary_lufs"] = [self._momentary.get(s) for s in seconds]
         return cols

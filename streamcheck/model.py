@@ -108,12 +108,17 @@ class VideoFrame:
 @dataclass
 class AudioBlock:
     """Decoded audio of one stream: ``samples`` is float32 of shape (channels, n), full scale
-    = 1.0, starting at ``t_s`` seconds."""
+    = 1.0, starting at ``t_s`` seconds. ``loudness`` holds the loudness meter's readings that
+    became available with this block: (time s, momentary LUFS, short-term LUFS), 100 ms apart.
+    ``true_peak`` is the block's 4× oversampled peak per channel (linear, 1.0 = full scale),
+    filled by the measure step."""
 
     stream_index: int
     t_s: float
     sample_rate: int
     samples: np.ndarray
+    loudness: list[tuple[float, float, float]] = field(default_factory=list)
+    true_peak: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -129,7 +134,7 @@ class StreamInfo:
     """What a detector knows of its stream before the first frame: container ``index``,
     ``kind`` (video, audio or file for file-level detectors), ``codec``, nominal
     ``frame_s`` (seconds per frame, video) and whether the stream declares a variable frame rate,
-    ``sample_rate`` and ``channels`` (audio)."""
+    ``sample_rate``, ``channels`` and FFmpeg's ``channel_names`` (FL, FR, FC, LFE…; audio)."""
 
     index: int
     kind: str
@@ -138,6 +143,19 @@ class StreamInfo:
     vfr: bool = False
     sample_rate: int = 0
     channels: int = 0
+    channel_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoudnessSummary:
+    """BS.1770-4 / EBU R128 figures of one audio stream: integrated loudness (LUFS, None when
+    everything is gated out), loudness range (LU, EBU Tech 3342), and the largest momentary
+    (400 ms) and short-term (3 s) loudness (LUFS)."""
+
+    integrated_lufs: float | None
+    range_lu: float | None
+    max_momentary_lufs: float | None
+    max_short_term_lufs: float | None
 
 
 @dataclass
@@ -151,6 +169,8 @@ class StreamFacts:
     items: int = 0
     errors: int = 0
     messages: list[str] = field(default_factory=list)
+    loudness: LoudnessSummary | None = None
+    true_peak: np.ndarray | None = None  # per channel, linear (audio streams)
 
     @property
     def duration_s(self) -> float:
@@ -192,6 +212,9 @@ class FileInfo:
     sample_rate: int | None = None
     channels: int | None = None
     frames: int | None = None
+    integrated_lufs: float | None = None
+    loudness_range_lu: float | None = None
+    true_peak_dbtp: float | None = None
 
 
 @dataclass

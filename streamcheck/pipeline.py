@@ -17,9 +17,10 @@ from collections.abc import Callable
 from .config import Config
 from .decode import DecodeStats, iter_decoded, open_media
 from .detectors import REGISTRY, Detector
+from .detectors.loudness import dbtp
 from .errors import MediaOpenError
 from .events import finalize
-from .measure import VideoMeasure
+from .measure import AudioMeasure, VideoMeasure
 from .metrics import MetricsRecorder
 from .model import (
     AudioBlock,
@@ -109,6 +110,7 @@ def _run(
             if cls.kind == "file":
                 file_dets.append(cls(params, StreamInfo(index=-1, kind="file")))
         measure = VideoMeasure()
+        audio_measures = {s.index: AudioMeasure() for s in media.audio}
         recorder = MetricsRecorder(media.audio[0].index if media.audio else None)
         stats = DecodeStats()
 
@@ -120,6 +122,7 @@ def _run(
                 if config.metrics:
                     recorder.add_video(item)
             elif isinstance(item, AudioBlock):
+                audio_measures[item.stream_index].update(item)
                 for det in audio_dets[item.stream_index]:
                     det.update(item)
                 if config.metrics:
@@ -135,8 +138,19 @@ def _run(
             for det in dets:
                 events += det.finish(end)
         declared = media.declared_duration_s
+        first_audio = media.audio[0].index if media.audio else None
+        has_video = media.video is not None
 
-    info.frames = stats.items("video") if media.video is not None else None
+    for idx, m in audio_measures.items():
+        stats.streams[idx].true_peak = m.true_peak
+    if first_audio is not None:
+        first = stats.streams[first_audio]
+        if first.loudness is not None:
+            info.integrated_lufs = first.loudness.integrated_lufs
+            info.loudness_range_lu = first.loudness.range_lu
+        if first.true_peak is not None and first.true_peak.size:
+            info.true_peak_dbtp = dbtp(float(first.true_peak.max()))
+    info.frames = stats.items("video") if has_video else None
     if stats.end_s > 0:
         info.duration_s = stats.end_s
     duration = info.duration_s or 0.0

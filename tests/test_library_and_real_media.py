@@ -35,7 +35,10 @@ def test_real_recordings_are_plausible():
     clip's audio track is digital silence, the slideshow holds still photos for seconds, and
     the orchestral piece ends in 2 s of digital silence. One more, found by streamcheck and
     checked by hand: the ASL clip brother.mkv has no packet at 33 ms (timestamps 0, 67, 100 …
-    at 30 fps), a real one-frame hole at its start."""
+    at 30 fps), a real one-frame hole at its start; and the piano recording's channels are
+    anti-correlated (numpy's corrcoef over the whole file: −0.38; its side signal is louder
+    than its mid), so a mono downmix loses it: a true phase warning. Loudness is compared with
+    the figures the media README gives (measured by the recordings' sources)."""
     files = shared_media()
     results = {Path(r.path).name: r for r in streamcheck.scan([str(SHARED_MEDIA)], jobs=2)}
     assert len(results) == len(files)
@@ -50,6 +53,9 @@ def test_real_recordings_are_plausible():
         elif name == "pyscenedetect_testvideo.mp4":
             assert detectors <= {"freeze", "black"}
             assert all(e.duration_s < 5.0 for e in r.events)
+        elif name == "pyloudnorm_piano.wav":
+            assert detectors == {"phase"}
+            assert all(e.value < -0.3 and e.channel is None for e in r.events)
         elif name == "brother.mkv":
             (ev,) = r.events
             assert ev.detector == "timestamp_gap" and ev.value == 1.0
@@ -59,5 +65,15 @@ def test_real_recordings_are_plausible():
             assert r.events[0].end_s == pytest.approx(r.info.duration_s)
         else:
             assert r.events == [], (name, r.events)
+    readme_lufs = {
+        "librosa_vibe_ace.ogg": -17.2,
+        "librosa_hungarian_dance_5.ogg": -18.5,
+        "librosa_lets_go_fishin.ogg": -14.0,
+        "librosa_glacier_bay_humpback.ogg": -27.8,
+        "pyloudnorm_piano.wav": -31.1,
+    }
+    for name, lufs in readme_lufs.items():
+        assert results[name].info.integrated_lufs == pytest.approx(lufs, abs=0.1), name
+    assert results["librosa_vibe_ace.ogg"].info.true_peak_dbtp >= -0.5  # peak −0.4 dBFS
     asl = [r for n, r in results.items() if n.endswith(".mkv")]
     assert asl and all(r.info.video_codec == "h264" for r in asl)

@@ -45,12 +45,17 @@ class Media:
                 frame_s=float(1 / rate) if rate else 0.04,
                 vfr=vfr,
             )
+        try:
+            names = tuple(ch.name for ch in ctx.layout.channels)
+        except (AttributeError, ValueError):
+            names = ()
         return StreamInfo(
             index=stream.index,
             kind="audio",
             codec=ctx.name,
             sample_rate=ctx.sample_rate or 0,
             channels=ctx.channels or 0,
+            channel_names=names,
         )
 
     @property

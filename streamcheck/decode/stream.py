@@ -17,6 +17,7 @@ import numpy as np
 from ..model import AudioBlock, StreamFacts, VideoFrame
 from .anomalies import MAX_MESSAGES, DropTracker, LogTap
 from .audio import float_planar
+from .loudness import R128Meter
 from .probe import Media
 from .video import luma_plane, nominal_range, subsample_step
 
@@ -59,10 +60,12 @@ def _packet_time(packet: av.Packet, origin: float) -> float | None:
 
 
 def iter_decoded(
-    media: Media, stats: DecodeStats, *, threads: int = 0
+    media: Media, stats: DecodeStats, *, threads: int = 0, loudness: bool = True
 ) -> Iterator[VideoFrame | AudioBlock]:
     """Decode ``media`` once, yielding :class:`VideoFrame` and :class:`AudioBlock` objects in
-    the order the decoders produce them (presentation order within each stream)."""
+    the order the decoders produce them (presentation order within each stream). With
+    ``loudness``, every audio stream also runs through an EBU R128 meter: its readings ride on
+    the blocks, its summary lands in the stream's facts."""
     streams: list[av.stream.Stream] = []
     if media.video is not None:
         _configure_threads(media.video.codec_context, threads)
@@ -72,11 +75,22 @@ def iter_decoded(
         stats.streams[s.index] = StreamFacts(info=media.info_of(s))
     if not streams:
         return
+    meters = {s.index: R128Meter(s, media.origin_s) for s in media.audio} if loudness else {}
     with LogTap() as tap:
-        yield from _loop(media, stats, streams, tap, threads)
+        yield from _loop(media, stats, streams, tap, meters)
+    for idx, meter in meters.items():
+        stats.streams[idx].loudness = meter.finish()
+        if meter.error:
+            _note_error(stats.streams[idx], meter.error)
 
 
-def _loop(media, stats, streams, tap, threads) -> Iterator[VideoFrame | AudioBlock]:
+def _loop(
+    media: Media,
+    stats: DecodeStats,
+    streams: list[av.stream.Stream],
+    tap: LogTap,
+    meters: dict[int, R128Meter],
+) -> Iterator[VideoFrame | AudioBlock]:
     video = media.video
     v_facts = stats.streams[video.index] if video is not None else None
     origin = media.origin_s
@@ -170,6 +184,8 @@ def _loop(media, stats, streams, tap, threads) -> Iterator[VideoFrame | AudioBlo
                     sample_rate=frame.sample_rate,
                     samples=float_planar(frame),
                 )
+                if idx in meters:
+                    block.loudness = meters[idx].push(frame)
                 a_next_t[idx] = block.end_s
                 if facts.start_s is None:
                     facts.start_s = t_s

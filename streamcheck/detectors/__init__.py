@@ -10,10 +10,13 @@ from .black import BlackDetector
 from .blockiness import BlockinessDetector
 from .clipping import ClippingDetector
 from .decode_error import DecodeErrorDetector
+from .dropout import DropoutDetector
 from .file_level import AvOffsetDetector, DurationMismatchDetector, MissingStreamDetector
 from .flash import FlashDetector
 from .freeze import FreezeDetector
 from .letterbox import LetterboxDetector
+from .loudness import LoudnessDetector, TruePeakDetector
+from .phase import PhaseDetector
 from .silence import SilenceDetector
 from .timestamp_gap import TimestampGapDetector
 
@@ -29,6 +32,10 @@ REGISTRY: dict[str, type[Detector]] = {
         LetterboxDetector,
         SilenceDetector,
         ClippingDetector,
+        DropoutDetector,
+        LoudnessDetector,
+        TruePeakDetector,
+        PhaseDetector,
         AvOffsetDetector,
         DurationMismatchDetector,
         MissingStreamDetector,

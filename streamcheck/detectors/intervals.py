@@ -98,3 +98,22 @@ class RunTracker:
         if run is None or run.duration_s + 1e-9 < self.min_duration_s:
             return []
         return [run]
+
+
+def subtract(
+    span: tuple[float, float], holes: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """Parts of ``span`` (start, end) not covered by any of ``holes``, in order."""
+    pieces = [span]
+    for hs, he in holes:
+        nxt = []
+        for s, e in pieces:
+            if he <= s or hs >= e:
+                nxt.append((s, e))
+                continue
+            if hs > s:
+                nxt.append((s, hs))
+            if he < e:
+                nxt.append((he, e))
+        pieces = nxt
+    return pieces

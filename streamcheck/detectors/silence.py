@@ -5,6 +5,10 @@ Decided per sample, like silencedetect: the mix is quiet while no sample of any 
 exact to the sample (silencedetect reports the start ``d`` seconds late and never closes a
 silence that lasts to the end of the file). −60 dBFS for 2 s are silencedetect's defaults:
 quiet speech (−45 dBFS) and the pauses between sentences stay well clear of both.
+
+Per channel too: one channel quiet by the same rule while the mix is not (a muted or lost
+channel) is a finding with ``channel`` set, for the part of it outside whole-mix silence. The
+LFE channel of a surround mix is skipped (``ignore_lfe``): it is often silent by design.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 
 from ..model import AudioBlock, Event, StreamInfo
 from .base import Detector, ParamsBase, param, severity_param
+from .intervals import subtract
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class SilenceParams(ParamsBase):
     min_duration_s: float = param(
         2.0, unit="s", help="Shortest silence reported.", mirrors="silencedetect d=2"
     )
+    per_channel: bool = param(True, unit=None, help="Also report single muted channels.")
+    ignore_lfe: bool = param(True, unit=None, help="Do not report a quiet LFE channel.")
     severity: str = severity_param("warning")
 
     def __post_init__(self) -> None:  # noise_dbfs is negative by nature
@@ -42,58 +49,87 @@ def dbfs_to_amplitude(dbfs: float) -> float:
     return float(10.0 ** (dbfs / 20.0))
 
 
-def loud_sample_indices(samples: np.ndarray, threshold: float) -> np.ndarray:
-    """Indices of the samples (columns of a (channels, n) block) where any channel reaches
-    ``threshold`` in absolute value."""
-    return np.flatnonzero(np.abs(samples).max(axis=0) >= threshold)
+class _QuietRuns:
+    """Quiet stretches of one signal (a boolean 'loud' per sample, in blocks), exact to the
+    sample: the run tracker of this module."""
+
+    def __init__(self, min_duration_s: float) -> None:
+        self.min_duration_s = min_duration_s
+        self.since: float | None = None  # start of the current quiet stretch, s
+        self.runs: list[tuple[float, float]] = []
+
+    def update(self, loud: np.ndarray, t0: float, sr: int) -> None:
+        """``loud``: indices of the block's loud samples."""
+        if self.since is None:
+            self.since = t0
+        if loud.size == 0:
+            return
+        self._close(self.since, t0 + int(loud[0]) / sr)
+        gaps = np.flatnonzero(np.diff(loud) > self.min_duration_s * sr)
+        for k in gaps.tolist():
+            self._close(t0 + (int(loud[k]) + 1) / sr, t0 + int(loud[k + 1]) / sr)
+        self.since = t0 + (int(loud[-1]) + 1) / sr
+
+    def finish(self, end_s: float) -> list[tuple[float, float]]:
+        if self.since is not None:
+            self._close(self.since, end_s)
+        self.since = None
+        return self.runs
+
+    def _close(self, start_s: float, end_s: float) -> None:
+        if end_s - start_s + 1e-9 >= self.min_duration_s:
+            self.runs.append((start_s, end_s))
 
 
 class SilenceDetector(Detector):
     name = "silence"
     kind = "audio"
-    description = "All channels below noise_dbfs for at least min_duration_s."
+    description = "All channels (or one channel alone) below noise_dbfs for min_duration_s."
     Params = SilenceParams
 
     def __init__(self, params: SilenceParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
         self.p = params
         self.threshold = dbfs_to_amplitude(params.noise_dbfs)
-        self.events: list[Event] = []
-        self._quiet_since: float | None = None  # start of the current quiet stretch, s
+        self.mix = _QuietRuns(params.min_duration_s)
+        self.channels: list[_QuietRuns] = []
+        names = stream.channel_names
+        self.skip = {names.index("LFE")} if params.ignore_lfe and "LFE" in names else set()
 
     def update(self, block: AudioBlock) -> None:
-        if self._quiet_since is None:
-            self._quiet_since = block.t_s
-        loud = loud_sample_indices(block.samples, self.threshold)
-        if loud.size == 0:
-            return
+        loud = np.abs(block.samples) >= self.threshold
         sr, t0 = block.sample_rate, block.t_s
-        self._close(self._quiet_since, t0 + int(loud[0]) / sr)
-        gaps = np.flatnonzero(np.diff(loud) > self.p.min_duration_s * sr)
-        for k in gaps.tolist():
-            self._close(t0 + (int(loud[k]) + 1) / sr, t0 + int(loud[k + 1]) / sr)
-        self._quiet_since = t0 + (int(loud[-1]) + 1) / sr
+        self.mix.update(np.flatnonzero(loud.any(axis=0)), t0, sr)
+        if not self.p.per_channel or loud.shape[0] < 2:
+            return
+        if not self.channels:
+            self.channels = [_QuietRuns(self.p.min_duration_s) for _ in range(loud.shape[0])]
+        for ch, runs in enumerate(self.channels[: loud.shape[0]]):
+            runs.update(np.flatnonzero(loud[ch]), t0, sr)
 
     def finish(self, end_s: float) -> list[Event]:
-        if self._quiet_since is not None:
-            self._close(self._quiet_since, end_s)
-        self._quiet_since = None
-        return self.events
+        mix = self.mix.finish(end_s)
+        events = [self._event(s, e, None) for s, e in mix]
+        for ch, runs in enumerate(self.channels):
+            if ch in self.skip:
+                continue
+            for run in runs.finish(end_s):
+                for s, e in subtract(run, mix):
+                    if e - s + 1e-9 >= self.p.min_duration_s:
+                        events.append(self._event(s, e, ch))
+        return events
 
-    def _close(self, start_s: float, end_s: float) -> None:
+    def _event(self, start_s: float, end_s: float, channel: int | None) -> Event:
         duration = end_s - start_s
-        if duration + 1e-9 < self.p.min_duration_s:
-            return
-        self.events.append(
-            Event(
-                detector=self.name,
-                severity=self.severity,
-                start_s=start_s,
-                end_s=end_s,
-                value=duration,
-                unit="s",
-                detail=f"Silence (all channels below {self.p.noise_dbfs:g} dBFS) "
-                f"for {duration:.2f} s.",
-                stream_index=self.stream_index,
-            )
+        where = "all channels" if channel is None else f"channel {channel} alone"
+        return Event(
+            detector=self.name,
+            severity=self.severity,
+            start_s=start_s,
+            end_s=end_s,
+            value=duration,
+            unit="s",
+            detail=f"Silence ({where} below {self.p.noise_dbfs:g} dBFS) for {duration:.2f} s.",
+            stream_index=self.stream_index,
+            channel=channel,
         )

@@ -39,6 +39,9 @@ FILES = pa.schema(
         pa.field("sample_rate", pa.int32()),
         pa.field("channels", pa.int32()),
         pa.field("frames", pa.int64()),
+        pa.field("integrated_lufs", pa.float64()),
+        pa.field("loudness_range_lu", pa.float64()),
+        pa.field("true_peak_dbtp", pa.float64()),
         pa.field("defects", pa.int32(), nullable=False),
         pa.field("worst_severity", pa.string()),
         pa.field("wall_s", pa.float64(), nullable=False),
@@ -64,5 +67,6 @@ METRICS = pa.schema(
         pa.field("bars_ratio", pa.float64()),
         pa.field("rms_dbfs", pa.float64()),
         pa.field("peak_dbfs", pa.float64()),
+        pa.field("momentary_lufs", pa.float64()),
     ]
 )

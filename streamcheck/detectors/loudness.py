@@ -1,0 +1,174 @@
+"""`loudness` and `true_peak`: delivery loudness compliance (EBU R128, ATSC A/85, streaming).
+
+The measurements are always made (integrated loudness, loudness range, true peak land in
+files.parquet, momentary loudness in metrics.parquet); a *finding* needs a target, chosen with
+the detector's ``profile``:
+
+| profile | integrated target | tolerance | true-peak ceiling | source |
+|---|---|---|---|---|
+| ``ebu`` | −23 LUFS | ±1 LU | −1 dBTP | EBU R128 |
+| ``atsc`` | −24 LKFS | ±2 LU | −2 dBTP | ATSC A/85 |
+| ``streaming`` | −14 LUFS | ±1 LU | −1 dBTP | common streaming platforms |
+| ``none`` (default) | – | – | – | measure only |
+
+The default is ``none`` because delivery targets differ (a broadcast master at −23 LUFS is
+"too quiet" for a streaming platform), so a generic scan should not fail either; pick the
+profile of the delivery (``--set loudness.profile=ebu --set true_peak.profile=ebu``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import AudioBlock, Event, FileFacts, StreamInfo
+from .base import Detector, ParamsBase, param, severity_param
+from .intervals import RunTracker
+
+PROFILES: dict[str, tuple[float, float, float]] = {  # target LUFS, tolerance LU, ceiling dBTP
+    "ebu": (-23.0, 1.0, -1.0),
+    "atsc": (-24.0, 2.0, -2.0),
+    "streaming": (-14.0, 1.0, -1.0),
+}
+PROFILE_NAMES = ("none", *PROFILES)
+
+
+def _check_profile(profile: str) -> None:
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, not {profile!r}")
+
+
+def dbtp(linear: float) -> float:
+    """dBTP (dB relative to full scale) of a linear true-peak value."""
+    return 20.0 * math.log10(linear) if linear > 0 else -math.inf
+
+
+@dataclass(frozen=True)
+class LoudnessParams(ParamsBase):
+    profile: str = param(
+        "none",
+        unit=None,
+        help="Delivery target: none (measure only), ebu, atsc or streaming.",
+        mirrors="EBU R128 / ATSC A/85",
+    )
+    severity: str = severity_param("error")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_profile(self.profile)
+
+
+class LoudnessDetector(Detector):
+    """Integrated loudness of each audio stream against the profile's target ± tolerance;
+    value = integrated loudness (LUFS); spans the whole file."""
+
+    name = "loudness"
+    kind = "file"
+    description = "Integrated loudness outside the profile's target ± tolerance (BS.1770-4)."
+    Params = LoudnessParams
+
+    def __init__(self, params: LoudnessParams, stream: StreamInfo) -> None:
+        super().__init__(params, stream)
+        self.events: list[Event] = []
+
+    def update(self, facts: FileFacts) -> None:
+        if self.params.profile == "none":
+            return
+        target, tolerance, _ = PROFILES[self.params.profile]
+        for s in facts.streams:
+            lo = s.loudness
+            if s.info.kind != "audio" or lo is None or lo.integrated_lufs is None:
+                continue
+            off = lo.integrated_lufs - target
+            if abs(off) <= tolerance:
+                continue
+            lra = f", LRA {lo.range_lu:.1f} LU" if lo.range_lu is not None else ""
+            self.events.append(
+                Event(
+                    detector=self.name,
+                    severity=self.severity,
+                    start_s=0.0,
+                    end_s=facts.duration_s,
+                    value=lo.integrated_lufs,
+                    unit="LUFS",
+                    detail=f"Integrated loudness {lo.integrated_lufs:.1f} LUFS is "
+                    f"{abs(off):.1f} LU {'above' if off > 0 else 'below'} the "
+                    f"{self.params.profile} target {target:g} ±{tolerance:g} LU{lra}.",
+                    stream_index=s.info.index,
+                )
+            )
+
+    def finish(self, end_s: float) -> list[Event]:
+        return self.events
+
+
+@dataclass(frozen=True)
+class TruePeakParams(ParamsBase):
+    profile: str = param(
+        "none",
+        unit=None,
+        help="Delivery target whose true-peak ceiling applies: none, ebu, atsc or streaming.",
+        mirrors="EBU R128 −1 dBTP / ATSC A/85 −2 dBTP",
+    )
+    merge_gap_s: float = param(0.5, unit="s", help="Overs closer than this form one finding.")
+    severity: str = severity_param("error")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_profile(self.profile)
+
+
+class TruePeakDetector(Detector):
+    """Stretches where a channel's 4× oversampled true peak (BS.1770-4 Annex 2, measured by
+    the measure step) passes the profile's ceiling; value = the highest true peak (dBTP)."""
+
+    name = "true_peak"
+    kind = "audio"
+    description = "True peak above the profile's ceiling (4× oversampled, BS.1770-4 Annex 2)."
+    Params = TruePeakParams
+
+    def __init__(self, params: TruePeakParams, stream: StreamInfo) -> None:
+        super().__init__(params, stream)
+        self.events: list[Event] = []
+        on = params.profile != "none"
+        self.ceiling = 10 ** (PROFILES[params.profile][2] / 20) if on else math.inf
+        self.tracker = RunTracker(merge_gap_s=params.merge_gap_s)
+        self._channels: set[int] = set()
+
+    def update(self, block: AudioBlock) -> None:
+        if block.true_peak is None or math.isinf(self.ceiling):
+            return
+        over = np.flatnonzero(block.true_peak > self.ceiling)
+        peak = float(block.true_peak.max()) if block.true_peak.size else 0.0
+        if over.size:
+            self._channels.update(over.tolist())
+        self._emit(self.tracker.update(bool(over.size), block.t_s, 0, peak))
+        if over.size:  # the block's end closes the stretch unless the next one is over too
+            self._emit(self.tracker.update(False, block.end_s, 0, 0.0))
+
+    def finish(self, end_s: float) -> list[Event]:
+        self._emit(self.tracker.finish(end_s))
+        return self.events
+
+    def _emit(self, runs: list) -> None:
+        for r in runs:
+            chans = sorted(self._channels)
+            self._channels = set()
+            ceiling = PROFILES[self.params.profile][2]
+            self.events.append(
+                Event(
+                    detector=self.name,
+                    severity=self.severity,
+                    start_s=r.start_s,
+                    end_s=r.end_s,
+                    value=dbtp(r.peak),
+                    unit="dBTP",
+                    detail=f"True peak {dbtp(r.peak):+.1f} dBTP above the {self.params.profile} "
+                    f"ceiling {ceiling:g} dBTP on channel{'s' if len(chans) > 1 else ''} "
+                    f"{', '.join(map(str, chans))}.",
+                    stream_index=self.stream_index,
+                    channel=chans[0] if len(chans) == 1 else None,
+                )
+            )

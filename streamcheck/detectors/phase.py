@@ -1,0 +1,141 @@
+"""`phase`: stereo pairs out of phase.
+
+The correlation of each stereo pair (L/R; the surround pairs of 5.1) is measured over windows of
+``window_s`` where both channels carry signal (RMS above ``min_level_dbfs``): +1 for mono-like,
+about 0 for wide or unrelated content, −1 for a pair in opposite phase, which cancels on a mono
+downmix. Correlation below ``max_correlation`` (−0.3) for at least ``min_duration_s`` is a
+finding, value = mean correlation over it; when it covers (nearly) all the signal of the file,
+the detail says one channel's polarity is inverted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import AudioBlock, Event, StreamInfo
+from .base import Detector, ParamsBase, param, severity_param
+from .intervals import RunTracker
+from .silence import dbfs_to_amplitude
+
+PAIRS = (("FL", "FR"), ("SL", "SR"), ("BL", "BR"))
+
+
+@dataclass(frozen=True)
+class PhaseParams(ParamsBase):
+    max_correlation: float = param(
+        -0.3, unit="ratio", help="Correlation below this is out of phase."
+    )
+    min_duration_s: float = param(2.0, unit="s", help="Shortest out-of-phase stretch reported.")
+    window_s: float = param(0.4, unit="s", help="Correlation window.")
+    min_level_dbfs: float = param(
+        -50.0, unit="dBFS", help="Both channels need this RMS level in a window to count."
+    )
+    severity: str = severity_param("warning")
+
+    def __post_init__(self) -> None:
+        if not -1 <= self.max_correlation <= 1:
+            raise ValueError("max_correlation must be within -1 … 1")
+        if self.window_s <= 0 or self.min_duration_s < 0:
+            raise ValueError("window_s must be positive and min_duration_s not negative")
+
+
+def stereo_pairs(names: tuple[str, ...], channels: int) -> list[tuple[int, int]]:
+    """Channel index pairs to compare: by FFmpeg channel names, else (0, 1) for stereo."""
+    pairs = [(names.index(a), names.index(b)) for a, b in PAIRS if a in names and b in names]
+    if not pairs and channels == 2:
+        pairs = [(0, 1)]
+    return pairs
+
+
+class PhaseDetector(Detector):
+    name = "phase"
+    kind = "audio"
+    description = (
+        "Stereo pairs out of phase (correlation below -0.3 for 2 s, or a channel inverted)."
+    )
+    Params = PhaseParams
+
+    def __init__(self, params: PhaseParams, stream: StreamInfo) -> None:
+        super().__init__(params, stream)
+        self.p = params
+        self.events: list[Event] = []
+        self.pairs = stereo_pairs(stream.channel_names, stream.channels)
+        self.names = stream.channel_names
+        self.min_power = dbfs_to_amplitude(params.min_level_dbfs) ** 2
+        n = len(self.pairs)
+        self.trackers = [RunTracker(min_duration_s=params.min_duration_s) for _ in range(n)]
+        self._acc = np.zeros((n, 3))  # per pair: sum LR, sum LL, sum RR in the open window
+        self._count = 0
+        self._win_t: float | None = None
+        self._signal_windows = np.zeros(n, int)
+        self._total = np.zeros((n, 3))
+        self._index = 0
+
+    def update(self, block: AudioBlock) -> None:
+        if not self.pairs or block.n == 0:
+            return
+        x = block.samples.astype(np.float64)
+        if self._win_t is None:
+            self._win_t = block.t_s
+        win = max(1, round(self.p.window_s * block.sample_rate))
+        pos = 0
+        while pos < block.n:
+            take = min(block.n - pos, win - self._count)
+            part = x[:, pos : pos + take]
+            for k, (a, b) in enumerate(self.pairs):
+                la, lb = part[a], part[b]
+                self._acc[k] += (la @ lb, la @ la, lb @ lb)
+            self._count += take
+            pos += take
+            if self._count == win:
+                self._close_window(block.t_s + pos / block.sample_rate, win)
+
+    def _close_window(self, end_t: float, win: int) -> None:
+        start = self._win_t if self._win_t is not None else end_t
+        for k, tracker in enumerate(self.trackers):
+            lr, ll, rr = self._acc[k]
+            if ll / win >= self.min_power and rr / win >= self.min_power:
+                r = lr / np.sqrt(ll * rr)
+                self._signal_windows[k] += 1
+                self._total[k] += (lr, ll, rr)
+                self._emit(k, tracker.update(r < self.p.max_correlation, start, self._index, r))
+            else:
+                self._emit(k, tracker.update(False, start, self._index))
+        self._acc[:] = 0
+        self._count = 0
+        self._win_t = end_t
+        self._index += 1
+
+    def finish(self, end_s: float) -> list[Event]:
+        for k, tracker in enumerate(self.trackers):
+            self._emit(k, tracker.finish(self._win_t if self._win_t is not None else end_s))
+        return self.events
+
+    def _emit(self, k: int, runs: list) -> None:
+        a, b = self.pairs[k]
+        named = self.names and "NONE" not in (self.names[a], self.names[b])
+        label = f"{self.names[a]}/{self.names[b]}" if named else f"{a}/{b}"
+        for r in runs:
+            mean = r.total / max(r.units, 1)
+            whole = self._signal_windows[k] and r.units >= 0.9 * self._signal_windows[k]
+            lr, ll, rr = self._total[k]
+            file_r = lr / np.sqrt(ll * rr) if ll and rr else mean
+            detail = (
+                f"Channels {label} out of phase (correlation {mean:+.2f}) for {r.duration_s:.1f} s."
+            )
+            if whole and file_r < -0.8:
+                detail += " One channel's polarity appears inverted over the whole file."
+            self.events.append(
+                Event(
+                    detector=self.name,
+                    severity=self.severity,
+                    start_s=r.start_s,
+                    end_s=r.end_s,
+                    value=float(mean),
+                    unit="ratio",
+                    detail=detail,
+                    stream_index=self.stream_index,
+                )
+            )
