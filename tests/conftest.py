@@ -12,7 +12,7 @@ import pytest
 
 from streamcheck.pipeline import analyze_file
 from streamcheck.testmedia import generate
-from streamcheck.testmedia.catalog import DEFECT_SPECS, INTEGRITY_SPECS, NEGATIVE_SPECS
+from streamcheck.testmedia.catalog import SETS
 
 SHARED_MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
 
@@ -20,7 +20,7 @@ SHARED_MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("media")
-    for spec in DEFECT_SPECS + INTEGRITY_SPECS + NEGATIVE_SPECS:
+    for spec in SETS["all"]:
         generate(spec, out)
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from streamcheck.testmedia.catalog import DEFECT_SPECS, INTEGRITY_SPECS, NEGATIVE_SPECS
+from streamcheck.testmedia.catalog import AUDIO_SPECS, DEFECT_SPECS, INTEGRITY_SPECS, NEGATIVE_SPECS
 
 AUDIO_TOL_S = 0.020  # the tolerance for audio event edges
 LOSSY_CLIP_CODECS = {"aac"}  # AAC does not keep a clipped waveform flat: edges blur (see README)
@@ -36,7 +36,7 @@ def _check(spec, d: dict, ev, offset: float, duration: float) -> None:
         assert ev.start_s == 0.0 and ev.end_s == pytest.approx(duration)
         assert ev.value == pytest.approx(d["value"], abs=AUDIO_BLOCK_S + 0.001)
         return
-    audio = det in ("silence", "clipping") or d["stream"] == "audio"
+    audio = det in ("silence", "clipping", "dropout", "phase") or d["stream"] == "audio"
     tol = AUDIO_TOL_S if audio else frame
     late = 0.0
     if det == "freeze":
@@ -57,7 +57,7 @@ def _check(spec, d: dict, ev, offset: float, duration: float) -> None:
             assert ev.value == pytest.approx(d["value"], abs=0.02), (d, ev)
 
 
-@pytest.mark.parametrize("spec", DEFECT_SPECS + INTEGRITY_SPECS, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", DEFECT_SPECS + INTEGRITY_SPECS + AUDIO_SPECS, ids=lambda s: s.name)
 def test_injected_defects_found_at_the_right_time(analysed, spec):
     a = analysed(spec.name)
     assert a.result.status.value == "ok", a.result.error
@@ -68,9 +68,13 @@ def test_injected_defects_found_at_the_right_time(analysed, spec):
         ev = _match(events, d["detector"], d["start_s"] + shift, d["end_s"] + shift)
         assert ev is not None, f"{d} not found: {events}"
         _check(spec, d, ev, shift, a.result.info.duration_s)
-    # nothing but the injected defects (one finding per defect)
-    found = sorted(e.detector for e in events)
-    assert found == sorted(d["detector"] for d in a.truth["defects"]), events
+    # nothing but the injected defects (one finding per defect, on the right channel)
+    found = sorted((e.detector, e.channel if e.detector == "silence" else None) for e in events)
+    truth = [
+        (d["detector"], d["channel"] if d["detector"] == "silence" else None)
+        for d in a.truth["defects"]
+    ]
+    assert found == sorted(truth), events
 
 
 @pytest.mark.parametrize("spec", NEGATIVE_SPECS, ids=lambda s: s.name)

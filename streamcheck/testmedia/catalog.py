@@ -106,6 +106,64 @@ INTEGRITY_SPECS = (
     Spec("blocky_mp4", "mp4", "libx264", "aac", seed=30, defects=(Defect("blockiness", 5.0, 5.5),)),
 )
 
+# Audio measurement: a muted channel in stereo and 5.1, dropouts in speech and music, an
+# inverted channel.
+AUDIO_SPECS = (
+    Spec(
+        "mute_ch1_stereo_wav",
+        "wav",
+        None,
+        "pcm_s16le",
+        video=None,
+        seed=41,
+        defects=(Defect("silence", 3.0, 6.5, channel=1),),
+    ),
+    Spec(
+        "mute_fc_51_mp4",
+        "mp4",
+        "libx264",
+        "aac",
+        channels=6,
+        seed=42,
+        defects=(Defect("silence", 2.0, 5.0, channel=2),),
+    ),
+    Spec(
+        "dropouts_speech_wav",
+        "wav",
+        None,
+        "pcm_s16le",
+        video=None,
+        audio="speech",
+        seed=43,
+        defects=(
+            Defect("dropout", 2.0, 2.02),
+            Defect("dropout", 4.0, 4.08),
+            Defect("dropout", 6.0, 6.3),
+        ),
+    ),
+    Spec(
+        "dropouts_music_mkv",
+        "mkv",
+        "libx264",
+        "flac",
+        seed=44,
+        defects=(
+            Defect("dropout", 2.5, 2.52),
+            Defect("dropout", 5.0, 5.08),
+            Defect("dropout", 7.5, 7.8),
+        ),
+    ),
+    Spec(
+        "inverted_channel_flac_mkv",
+        "mkv",
+        "libx264",
+        "flac",
+        seed=45,
+        invert_channel=1,
+        defects=(Defect("phase", 0.0, 10.0, value=-1.0),),
+    ),
+)
+
 NEGATIVE_SPECS = (
     Spec(
         "neg_dark_quietspeech", "mp4", "libx264", "aac", video="dark", audio="quiet_speech", seed=11
@@ -133,6 +191,7 @@ NEGATIVE_SPECS = (
     Spec("neg_pulldown_mp4", "mp4", "libx264", "aac", seed=31, pulldown=True),
     Spec("neg_vfr_screen_mp4", "mp4", "libx264", "aac", seed=32, vfr=True),
     Spec("neg_audio_late_ok_mp4", "mp4", "libx264", "aac", seed=33, audio_offset_s=0.1),
+    Spec("neg_wide_stereo_wav", "wav", None, "pcm_s16le", video=None, audio="wide", seed=34),
 )
 
 DEMO_SPECS = (
@@ -152,5 +211,6 @@ SETS = {
     "negatives": NEGATIVE_SPECS,
     "demo": DEMO_SPECS,
     "integrity": INTEGRITY_SPECS,
-    "all": DEFECT_SPECS + INTEGRITY_SPECS + NEGATIVE_SPECS,
+    "audio": AUDIO_SPECS,
+    "all": DEFECT_SPECS + INTEGRITY_SPECS + AUDIO_SPECS + NEGATIVE_SPECS,
 }

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 VIDEO_KINDS = ("texture", "dark", "pan", "static_noisy", "cuts")
-AUDIO_KINDS = ("music", "speech", "quiet_speech", "loud")
+AUDIO_KINDS = ("music", "speech", "quiet_speech", "loud", "wide")
 
 
 def _texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -113,13 +113,15 @@ class Sound:
         self.pan = rng.uniform(0.6, 1.0, channels)
         if kind == "loud":
             self.pan[:] = 1.0
+        # wide stereo: every other channel plays its own, unrelated line
+        self.other = Sound("music", sample_rate, 1, seed + 1000) if kind == "wide" else None
         # word start times for speech
         starts = np.cumsum(np.concatenate(([0.2], (self.words + self.gaps)[:-1])))
         self.word_starts = starts
 
     def block(self, start: int, n: int) -> np.ndarray:
         t = (start + np.arange(n)) / self.sr
-        if self.kind == "music":
+        if self.kind in ("music", "wide"):
             mono = self._music(t) * 0.35  # peaks around −9 dBFS
         elif self.kind == "loud":  # a mastered, limited track: dense, peaking near −1 dBFS
             mono = (0.89 / np.tanh(2.5)) * np.tanh(2.5 * self._music(t))
@@ -127,8 +129,9 @@ class Sound:
             mono = self._speech(t, start)
             mono *= 0.3 if self.kind == "speech" else 0.3 * 10 ** (-20 / 20)  # quiet: −20 dB
         out = np.empty((self.channels, n), np.float32)
+        other = self.other.block(start, n)[0] if self.other is not None else mono
         for c in range(self.channels):
-            out[c] = mono * self.pan[c]
+            out[c] = (other if c % 2 else mono) * self.pan[c]
         return out
 
     def _music(self, t: np.ndarray) -> np.ndarray:

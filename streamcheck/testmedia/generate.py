@@ -30,7 +30,7 @@ VIDEO_CODECS: dict[str, tuple[str, dict[str, str]]] = {
 }
 AUDIO_CODECS = ("aac", "libopus", "pcm_s16le", "flac", "libmp3lame")
 VIDEO_DEFECTS = ("black", "freeze", "timestamp_gap", "flash", "blockiness", "letterbox")
-AUDIO_DEFECTS = ("silence", "clipping", "timestamp_gap")
+AUDIO_DEFECTS = ("silence", "clipping", "timestamp_gap", "dropout", "phase")
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class Spec:
     pulldown: bool = False  # every 5th picture repeats the one before (2:3-style cadence)
     bars: str = "letterbox"  # shape of a letterbox defect: letterbox or pillarbox
     damage_at_s: tuple[float, ...] = ()  # overwrite bytes in the video packet at these times
+    invert_channel: int | None = None  # this audio channel's polarity inverted throughout
 
     @property
     def filename(self) -> str:
@@ -198,11 +199,13 @@ def _write_audio(out: av.container.OutputContainer, spec: Spec, stream: av.Audio
             if not m.any():
                 continue
             rows = slice(None) if d.channel is None else slice(d.channel, d.channel + 1)
-            if d.detector == "silence":
+            if d.detector in ("silence", "dropout"):
                 x[rows, m] = 0.0
             elif d.detector == "clipping":  # an overdriven stage: a loud hum driven into the rails
                 hum = 0.6 * np.sin(2 * np.pi * 220.0 * t[m])
                 x[rows, m] = np.clip(3.0 * (x[rows, m] + hum), -1.0, 1.0)
+        if spec.invert_channel is not None:
+            x[spec.invert_channel] *= -1.0
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(x), format="fltp", layout=layout)
         frame.sample_rate = spec.sample_rate
         frame.pts = start + shift

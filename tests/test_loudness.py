@@ -1,0 +1,148 @@
+"""Loudness and true peak against the EBU test signals, synthesized from the definitions in EBU
+Tech 3341 (loudness, cases 1–6) and Tech 3342 (loudness range, cases 1–4)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from streamcheck.config import Config
+from streamcheck.pipeline import analyze_file
+
+SR = 48000
+
+
+def write_wav(path: Path, channels: np.ndarray, layout: str) -> Path:
+    """float32 (channels, n) → 32-bit float WAV, in 1 s blocks."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("pcm_f32le", rate=SR, layout=layout)
+        for i in range(0, channels.shape[1], SR):
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(channels[:, i : i + SR]), format="fltp", layout=layout
+            )
+            frame.sample_rate, frame.pts, frame.time_base = SR, i, Fraction(1, SR)
+            for p in stream.encode(frame):
+                out.mux(p)
+        for p in stream.encode():
+            out.mux(p)
+    return path
+
+
+def tone(segments: list[tuple[float, float]], freq: float = 1000.0) -> np.ndarray:
+    """A 1 kHz sine through (level dBFS, seconds) segments."""
+    parts = []
+    for level, seconds in segments:
+        t = np.arange(round(seconds * SR)) / SR
+        parts.append(10 ** (level / 20) * np.sin(2 * np.pi * freq * t))
+    return np.concatenate(parts).astype(np.float32)
+
+
+def stereo(segments: list[tuple[float, float]]) -> np.ndarray:
+    x = tone(segments)
+    return np.stack([x, x])
+
+
+# (case, signal builder, expected integrated LUFS) — EBU Tech 3341, section 4
+TECH_3341 = [
+    (1, lambda: stereo([(-23, 20)]), -23.0),
+    (2, lambda: stereo([(-33, 20)]), -33.0),
+    (3, lambda: stereo([(-36, 10), (-23, 60), (-36, 10)]), -23.0),
+    (4, lambda: stereo([(-72, 10), (-36, 10), (-23, 60), (-36, 10), (-72, 10)]), -23.0),
+    (5, lambda: stereo([(-26, 20), (-20, 20.1), (-26, 20)]), -23.0),
+]
+# EBU Tech 3342, section 4: expected loudness range (LU)
+TECH_3342 = [
+    (1, [(-20, 20), (-30, 20)], 10.0),
+    (2, [(-20, 20), (-15, 20)], 5.0),
+    (3, [(-40, 20), (-20, 20)], 20.0),
+    (4, [(-50, 20), (-35, 20), (-20, 20), (-35, 20), (-50, 20)], 15.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "build", "lufs"), TECH_3341, ids=[f"3341-{c[0]}" for c in TECH_3341]
+)
+def test_tech_3341_integrated(tmp_path: Path, case, build, lufs):
+    r = analyze_file(write_wav(tmp_path / f"case{case}.wav", build(), "stereo"))
+    assert r.status.value == "ok", r.error
+    assert r.info.integrated_lufs == pytest.approx(lufs, abs=0.1)
+    if case == 1:  # a steady tone: momentary and short-term read the same
+        assert max(m for m in r.metrics["momentary_lufs"] if m is not None) == pytest.approx(
+            -23.0, abs=0.1
+        )
+
+
+def _bs1770(levels_dbfs: dict[str, float]) -> float:
+    """Integrated loudness BS.1770-4 gives 1 kHz sines at these peak levels per channel:
+    −0.691 + 10·log10(Σ Gᵢ·zᵢ) with zᵢ = Aᵢ²/2, G = 1.41 for surrounds, LFE left out; the
+    K-filter's +0.691 dB at 1 kHz cancels the constant."""
+    weight = {"FL": 1.0, "FR": 1.0, "FC": 1.0, "LFE": 0.0, "BL": 1.41, "BR": 1.41}
+    total = sum(weight[ch] * (10 ** (lv / 20)) ** 2 / 2 for ch, lv in levels_dbfs.items())
+    return float(10 * np.log10(total))
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [
+        {"BL": -24.5, "BR": -24.5},  # the surround pair alone reads −23.0: weight +1.5 dB
+        {"FL": -28.0, "FR": -28.0, "FC": -28.0, "BL": -24.5, "BR": -24.5},
+        {"FL": -23.0, "FR": -23.0, "LFE": -10.0},  # the LFE channel does not count
+    ],
+    ids=["surrounds", "five-channels", "lfe-excluded"],
+)
+def test_surround_channel_weighting(tmp_path: Path, levels):
+    """Tech 3341's 5-channel case checks BS.1770's channel weights; this checks them directly
+    against the formula, on a 5.1 file (FL FR FC LFE BL BR)."""
+    order = ("FL", "FR", "FC", "LFE", "BL", "BR")
+    silent = np.zeros(20 * SR, np.float32)
+    x = np.stack([tone([(levels[ch], 20)]) if ch in levels else silent for ch in order])
+    r = analyze_file(write_wav(tmp_path / "surround.wav", x, "5.1"))
+    assert r.info.integrated_lufs == pytest.approx(_bs1770(levels), abs=0.1)
+    if set(levels) == {"BL", "BR"}:
+        assert r.info.integrated_lufs == pytest.approx(-23.0, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("case", "segments", "lra"), TECH_3342, ids=[f"3342-{c[0]}" for c in TECH_3342]
+)
+def test_tech_3342_loudness_range(tmp_path: Path, case, segments, lra):
+    r = analyze_file(write_wav(tmp_path / f"lra{case}.wav", stereo(segments), "stereo"))
+    assert r.info.loudness_range_lu == pytest.approx(lra, abs=1.0)
+
+
+def test_true_peak_between_samples(tmp_path: Path):
+    """A 12 kHz sine whose peaks fall between samples: the sample peak reads 3 dB low, the
+    4× oversampled true peak finds it (within the 4× method's own bound, 0.69 dB)."""
+    t = np.arange(5 * SR) / SR
+    x = (0.5 * np.sin(2 * np.pi * 12000 * t + np.pi / 4)).astype(np.float32)
+    r = analyze_file(write_wav(tmp_path / "tp.wav", np.stack([x, x]), "stereo"))
+    assert max(r.metrics["peak_dbfs"]) == pytest.approx(-9.03, abs=0.05)
+    assert -6.02 - 0.69 <= r.info.true_peak_dbtp <= -6.02 + 0.05
+
+
+def _lufs_two_parts() -> float:
+    """BS.1770 for 5 s at −10 dBFS then 5 s at −0.5 dBFS, stereo (gating keeps both)."""
+    z = [(10 ** (lv / 20)) ** 2 for lv in (-10.0, -0.5)]  # stereo: 2 × A²/2 per part
+    return float(10 * np.log10(np.mean(z)))
+
+
+def test_profiles_turn_compliance_findings_on(tmp_path: Path):
+    path = write_wav(tmp_path / "loud.wav", stereo([(-10, 5), (-0.5, 5)]), "stereo")
+    assert analyze_file(path).events == []  # profile none: measured, not judged
+    ebu = Config().with_overrides(["loudness.profile=ebu", "true_peak.profile=ebu"])
+    events = {e.detector: e for e in analyze_file(path, ebu).events}
+    assert events["loudness"].value == pytest.approx(_lufs_two_parts(), abs=0.1)
+    assert "above" in events["loudness"].detail and events["loudness"].unit == "LUFS"
+    tp = events["true_peak"]  # the −0.5 dBFS half is over the −1 dBTP ceiling
+    assert tp.value == pytest.approx(-0.5, abs=0.1) and tp.unit == "dBTP"
+    # located to the decoded block (WAV: about 50 ms)
+    assert tp.start_s == pytest.approx(5.0, abs=0.06) and tp.end_s == pytest.approx(10.0, abs=0.06)
+    streaming = Config().with_overrides(["loudness.profile=streaming"])
+    (ev,) = analyze_file(path, streaming).events
+    assert ev.detector == "loudness" and "LU above the streaming target -14" in ev.detail
+    with pytest.raises(ValueError, match="profile"):
+        Config().with_overrides(["loudness.profile=loud"])
