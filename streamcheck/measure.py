@@ -95,12 +95,12 @@ class AudioMeasure:
             self._tail = np.zeros((x.shape[0], keep), np.float32)
         ext = np.concatenate([self._tail, x], axis=1)
         self._tail = ext[:, -keep:]
-        peaks = np.abs(x).max(axis=1) if x.shape[1] else np.zeros(x.shape[0], np.float32)
-        for ch in range(x.shape[0]):
-            for phase in self._phases:
-                y = np.convolve(ext[ch], phase, mode="valid")
-                if y.size:
-                    peaks[ch] = max(peaks[ch], float(np.abs(y).max()))
+        if x.shape[1] == 0:
+            return
+        # every output sample of every phase at once: (channels, n, taps) windows × (taps, 4)
+        windows = np.lib.stride_tricks.sliding_window_view(ext, keep + 1, axis=1)
+        y = windows @ self._phases[:, ::-1].T  # convolution = correlation with reversed taps
+        peaks = np.maximum(np.abs(y).max(axis=(1, 2)), np.abs(x).max(axis=1))
         block.true_peak = peaks
         self.true_peak = (
             peaks.copy() if self.true_peak is None else np.maximum(self.true_peak, peaks)
