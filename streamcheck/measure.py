@@ -4,6 +4,7 @@ Every decoded picture gets, on its shared subsample:
 
 - ``features["luma_mean"]``: mean luma, 0–1 of the code range;
 - ``features["motion"]``: mean absolute luma difference to the previous picture, 0–1;
+- ``blocks``: float32 means of the 8×8 tiles of the subsample (freeze and flash compare these);
 - ``bars``: black bars (top, bottom, left, right) in full-resolution pixels, used by the
   letterbox detector and to keep bar edges out of the blockiness score. A row or column is bar
   when at least :data:`BAR_DARK_RATIO` of its samples are at or below
@@ -15,9 +16,10 @@ Detectors add their own scores to ``features`` too.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from .detectors.planes import dark_code_threshold, mean_abs_diff
+from .detectors.planes import BLOCK, dark_code_threshold
 from .model import AudioBlock, VideoFrame
 
 BAR_PIXEL_THRESHOLD = 0.10  # fraction of the nominal range: blackdetect's pixel_black_th
@@ -34,10 +36,11 @@ def find_bars(small: np.ndarray, dark_code: int) -> tuple[int, int, int, int] | 
     """(top, bottom, left, right) dark bars of a plane, in its own rows/columns; None when
     every row is dark (a black picture)."""
     dark = small <= dark_code
-    rows = dark.mean(axis=1) >= BAR_DARK_RATIO
+    h, w = small.shape
+    rows = np.count_nonzero(dark, axis=1) >= BAR_DARK_RATIO * w
     if rows.all():
         return None
-    cols = dark.mean(axis=0) >= BAR_DARK_RATIO
+    cols = np.count_nonzero(dark, axis=0) >= BAR_DARK_RATIO * h
     return _leading(rows), _leading(rows[::-1]), _leading(cols), _leading(cols[::-1])
 
 
@@ -50,11 +53,20 @@ class VideoMeasure:
 
     def update(self, frame: VideoFrame) -> None:
         small = frame.small
-        frame.features["luma_mean"] = float(small.mean()) / frame.code_max
+        frame.features["luma_mean"] = cv2.mean(small)[0] / frame.code_max
         prev = self._prev
         if prev is not None and prev.shape == small.shape:
-            frame.features["motion"] = mean_abs_diff(small, prev, frame.code_max)
+            frame.features["motion"] = cv2.mean(cv2.absdiff(small, prev))[0] / frame.code_max
         self._prev = small
+        h, w = small.shape
+        if h >= BLOCK and w >= BLOCK:
+            frame.blocks = cv2.resize(
+                small[: h // BLOCK * BLOCK, : w // BLOCK * BLOCK].astype(np.float32),
+                (w // BLOCK, h // BLOCK),
+                interpolation=cv2.INTER_AREA,
+            )
+        else:
+            frame.blocks = np.array([[small.mean()]], dtype=np.float32)
         if self._dark is None:
             self._dark = dark_code_threshold(
                 frame.black_level, frame.white_level, BAR_PIXEL_THRESHOLD

@@ -78,7 +78,9 @@ class VideoFrame:
     packets were read, no picture came out) just before it; ``evidence_t_s`` is the earliest
     presentation time that evidence belongs to (a dropped picture's, a failed packet's).
     ``bars`` are the black bars (top, bottom, left, right) in full-resolution pixels, as the
-    measure step found them (None for a black frame, which shows no bars). Detectors may publish
+    measure step found them (None for a black frame, which shows no bars); ``blocks`` the
+    float32 means of the 8×8 tiles of ``small`` (a thumbnail about 40–50 wide), also from
+    the measure step. Detectors may publish
     per-frame measurements into ``features`` (name → value); the metrics recorder averages them
     per second.
     """
@@ -98,6 +100,7 @@ class VideoFrame:
     dropped_before: int = 0
     evidence_t_s: float | None = None
     bars: tuple[int, int, int, int] | None = (0, 0, 0, 0)
+    blocks: np.ndarray | None = None
     features: dict[str, float] = field(default_factory=dict)
 
     @property

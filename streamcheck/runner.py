@@ -45,6 +45,9 @@ from .discover import discover
 from .model import FileInfo, FileResult, Status
 from .pipeline import analyze_file
 
+# One thread per worker for the numeric libraries: the parallelism is the files; BLAS's
+# spinning helper threads only burn the CPU time the other workers need.
+WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 TIMEOUT_BASE_S = 120.0  # every file: opening, probing, a slow disk
 TIMEOUT_PER_MEDIA_S = 20.0  # per second of media: 20× slower than real time is stuck
 CRASH_ENV = "STREAMCHECK_TEST_CRASH_ON"  # test switch: a worker kills itself on this file name
@@ -78,6 +81,9 @@ def default_max_memory(jobs: int) -> int:
 def _worker_init(max_memory: int | None) -> None:
     """Runs once in each worker process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    import cv2
+
+    cv2.setNumThreads(1)  # as WORKER_ENV: the files are the parallelism
     from . import pipeline  # noqa: F401  (load FFmpeg and NumPy before the limit applies)
 
     if max_memory:
@@ -219,11 +225,12 @@ def scan_files(
     config = config or Config()
     if not files:
         return
-    jobs = max(1, min(jobs or default_jobs(), len(files)))
+    wanted = jobs or default_jobs()
+    jobs = max(1, min(wanted, len(files)))
     if config.decoder_threads == 0:
-        # Several files in flight: one decoder thread each uses the cores best. One file
-        # alone: let FFmpeg thread the decoder over the cores.
-        config = dataclasses.replace(config, decoder_threads=1 if jobs > 1 else 0)
+        # At least as many files as workers: one decoder thread each, the files are the
+        # parallelism. Fewer files than the cores asked for: let FFmpeg thread the decoder.
+        config = dataclasses.replace(config, decoder_threads=1 if len(files) >= wanted else 0)
     if max_memory is None:
         max_memory = default_max_memory(jobs)
     if backend == "loky":
@@ -252,6 +259,7 @@ def _scan_local(
                 kill_workers=True,
                 initializer=_worker_init,
                 initargs=(max_memory or None,),
+                env=WORKER_ENV,
             )
 
         def submit(ex: Any, path: str) -> Future:

@@ -40,6 +40,50 @@ class DecodeStats:
         return sum(s.items for s in self.streams.values() if s.info.kind == kind)
 
 
+BLOCK_S = 0.1  # audio handed to detectors in blocks of about 100 ms (decoders give 10–50 ms)
+JOIN_TOLERANCE_S = 0.0005  # frames further apart than this start a new block
+
+
+class _Rechunker:
+    """Joins consecutive decoded audio frames of one stream into blocks of about
+    :data:`BLOCK_S`: fewer, larger numpy calls per second of sound. A frame that does not
+    start where the previous one ended (a timestamp jump or wobble) starts a new block, so the
+    detectors still see every discontinuity."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self._parts: list[np.ndarray] = []
+        self._readings: list[tuple[float, float, float]] = []
+        self._t = 0.0
+        self._n = 0
+        self._sr = 0
+
+    def add(self, t_s: float, sr: int, samples: np.ndarray, readings: list) -> list[AudioBlock]:
+        out = []
+        if self._parts and (
+            sr != self._sr
+            or samples.shape[0] != self._parts[0].shape[0]
+            or abs(t_s - (self._t + self._n / self._sr)) > JOIN_TOLERANCE_S
+        ):
+            out += self.flush()
+        if not self._parts:
+            self._t, self._sr = t_s, sr
+        self._parts.append(samples)
+        self._readings += readings
+        self._n += samples.shape[1]
+        if self._n >= BLOCK_S * sr:
+            out += self.flush()
+        return out
+
+    def flush(self) -> list[AudioBlock]:
+        if not self._parts:
+            return []
+        x = self._parts[0] if len(self._parts) == 1 else np.concatenate(self._parts, axis=1)
+        block = AudioBlock(self.index, self._t, self._sr, x, loudness=self._readings)
+        self._parts, self._readings, self._n = [], [], 0
+        return [block]
+
+
 def _configure_threads(ctx: av.codec.context.CodecContext, threads: int) -> None:
     """``threads`` = 1: one thread (best when other files use the other cores); 0: FFmpeg's
     automatic count with frame and slice threading (best for a file decoded alone)."""
@@ -95,6 +139,7 @@ def _loop(
     v_facts = stats.streams[video.index] if video is not None else None
     origin = media.origin_s
     frame_s = v_facts.info.frame_s if v_facts is not None else 0.04
+    rechunk = {s.index: _Rechunker(s.index) for s in media.audio}
     v_index = 0
     v_next_t = 0.0
     step = 1
@@ -178,17 +223,14 @@ def _loop(
                 idx = packet.stream.index
                 t = frame.time
                 t_s = (t - origin) if t is not None else a_next_t.get(idx, 0.0)
-                block = AudioBlock(
-                    stream_index=idx,
-                    t_s=t_s,
-                    sample_rate=frame.sample_rate,
-                    samples=float_planar(frame),
-                )
-                if idx in meters:
-                    block.loudness = meters[idx].push(frame)
-                a_next_t[idx] = block.end_s
+                samples = float_planar(frame)
+                end = t_s + samples.shape[1] / frame.sample_rate
+                a_next_t[idx] = end
                 if facts.start_s is None:
                     facts.start_s = t_s
                 facts.items += 1
-                facts.end_s = max(facts.end_s or 0.0, block.end_s)
-                yield block
+                facts.end_s = max(facts.end_s or 0.0, end)
+                readings = meters[idx].push(frame) if idx in meters else []
+                yield from rechunk[idx].add(t_s, frame.sample_rate, samples, readings)
+    for r in rechunk.values():
+        yield from r.flush()

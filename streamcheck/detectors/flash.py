@@ -2,11 +2,13 @@
 
 A transition is a change in relative luminance of at least ``min_delta`` (0.1 of white) over
 at least ``min_area`` (25%) of the picture while the darker state is below ``dark_limit`` (0.8),
-measured frame to frame on 8×8 block means of relative luminance (luma mapped to linear light
-through the nominal range and a 2.2 gamma). Consecutive transitions the same way count once; a
-flash is a pair of opposing transitions. More than ``max_transitions`` transitions (3 flashes)
-in any window of 1 second fails; findings cover the failing windows; value = the most
-transitions seen in one second.
+measured frame to frame on the frame's 8×8 block means of luma (a thumbnail about 40–50
+wide, shared with freeze) mapped to relative luminance (linear light through the nominal range
+and a 2.2 gamma). Mapping the block mean rather than averaging mapped pixels reads textured
+blocks slightly darker; flashes are large, flat changes, which it does not affect.
+Consecutive transitions the same way count once; a flash is a pair of opposing transitions.
+More than ``max_transitions`` transitions (3 flashes) in any window of 1 second fails; findings
+cover the failing windows; value = the most transitions seen in one second.
 
 Frame-to-frame changes under-count flashes whose ramps span several frames; at 25–60 fps a
 harmful flash (3+ per second) ramps in a frame or two.
@@ -78,7 +80,8 @@ class FlashDetector(Detector):
     def update(self, frame: VideoFrame) -> None:
         if self._lut is None:
             self._lut = relative_luminance_lut(frame.black_level, frame.white_level, frame.code_max)
-        lum = block_means(self._lut[frame.small])
+        blocks = frame.blocks if frame.blocks is not None else block_means(frame.small)
+        lum = self._lut[np.clip(blocks + 0.5, 0, frame.code_max).astype(np.intp)]
         prev, self._prev = self._prev, lum
         if prev is None or prev.shape != lum.shape:
             return

@@ -59,7 +59,7 @@ class FreezeDetector(Detector):
         self._ref_index = 0
 
     def update(self, frame: VideoFrame) -> None:
-        means = block_means(frame.small)
+        means = frame.blocks if frame.blocks is not None else block_means(frame.small)
         ref = self._ref
         if ref is None or ref.shape != means.shape:
             frozen = False

@@ -42,7 +42,7 @@ class Picture:
         self.kind, self.w, self.h, self.fps = kind, width, height, fps
         self.rng = np.random.default_rng(seed)
         self.full_range = full_range
-        pad = max(width, height)
+        pad = min(max(width, height), 640)  # room for the camera to drift
         self.textures = [_texture(self.rng, height + pad, width + pad) for _ in range(3)]
         self.noise_rng = np.random.default_rng(seed + 1)
         yy, xx = np.mgrid[0 : height // 2, 0 : width // 2].astype(np.float32)

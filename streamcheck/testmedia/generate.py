@@ -77,6 +77,7 @@ class Spec:
     bars: str = "letterbox"  # shape of a letterbox defect: letterbox or pillarbox
     damage_at_s: tuple[float, ...] = ()  # overwrite bytes in the video packet at these times
     invert_channel: int | None = None  # this audio channel's polarity inverted throughout
+    interlaced: bool = False  # field-coded (MPEG-2 / H.264 interlaced tools), top field first
 
     @property
     def filename(self) -> str:
@@ -230,6 +231,9 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
         if spec.vcodec and spec.video:
             pix_fmt, options = VIDEO_CODECS[spec.vcodec]
             options = dict(options)
+            if spec.interlaced:
+                options["flags"] = "+ildct+ilme"
+                options["top"] = "1"
             if spec.gop:
                 options["g"] = str(spec.gop)
                 if spec.vcodec == "libx265":

@@ -1,0 +1,395 @@
+"""streamcheck benchmarks: ratios measured side by side in one run (``make bench``).
+
+1. streamcheck vs decode-only (CPU), per input and over the set;
+2. streamcheck vs FFmpeg's own detection filters in-process (and the ffmpeg command if present);
+3. scaling: 8 files, --jobs 1 vs --jobs 2 (throughput);
+4. memory: peak RSS of a worker on a 10 s vs a 10 min 1080p file;
+5. the monolith claim: the same detectors as separate stages handing frames over files;
+6. start-up time of ``streamcheck --help`` and ``--version``.
+
+Inputs are generated once into .cache/bench/ (a few minutes the first time).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in streamcheck's workers
+
+import av
+import av.filter
+import cv2
+import numpy as np
+
+from streamcheck.config import Config
+from streamcheck.detectors import REGISTRY
+from streamcheck.model import AudioBlock, StreamInfo, VideoFrame
+from streamcheck.pipeline import analyze_file
+from streamcheck.testmedia import Spec, generate
+
+cv2.setNumThreads(1)
+CACHE = Path(__file__).resolve().parents[1] / ".cache" / "bench"
+QUICK = os.environ.get("BENCH_QUICK") == "1"  # shorter inputs, for trying the harness
+
+INPUTS = [
+    Spec(
+        "h264_1080p30",
+        "mp4",
+        "libx264",
+        "aac",
+        width=1920,
+        height=1080,
+        fps=30,
+        duration_s=20 if QUICK else 60,
+        seed=101,
+    ),
+    Spec(
+        "hevc_720p",
+        "mkv",
+        "libx265",
+        "aac",
+        width=1280,
+        height=720,
+        fps=25,
+        duration_s=10 if QUICK else 30,
+        seed=102,
+    ),
+    Spec(
+        "h264_2160p",
+        "mp4",
+        "libx264",
+        "aac",
+        width=3840,
+        height=2160,
+        fps=25,
+        duration_s=2 if QUICK else 4,
+        seed=103,
+    ),
+    Spec(
+        "mpeg2_1080i_ts",
+        "ts",
+        "mpeg2video",
+        "aac",
+        width=1920,
+        height=1080,
+        fps=25,
+        duration_s=10 if QUICK else 20,
+        interlaced=True,
+        seed=104,
+    ),
+    Spec(
+        "aac51_10min",
+        "mp4",
+        None,
+        "aac",
+        video=None,
+        channels=6,
+        duration_s=60 if QUICK else 600,
+        seed=105,
+    ),
+]
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def best_of(fn, n: int = 2) -> tuple[float, float]:
+    """(CPU s, wall s) of the fastest of ``n`` runs."""
+    runs = []
+    for _ in range(n):
+        c0, w0 = cpu(), time.perf_counter()
+        fn()
+        runs.append((cpu() - c0, time.perf_counter() - w0))
+    return min(runs)
+
+
+def make_inputs() -> list[Path]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for spec in INPUTS:
+        path = CACHE / spec.filename
+        if not path.exists():
+            print(f"  generating {spec.filename} …", flush=True)
+            generate(spec, CACHE)
+        paths.append(path)
+    return paths
+
+
+def decode_only(path: Path) -> None:
+    """PyAV decoding every video and audio frame, one decoder thread, nothing else."""
+    with av.open(str(path)) as c:
+        streams = list(c.streams.video[:1]) + list(c.streams.audio)
+        for s in streams:
+            s.codec_context.thread_count = 1
+        for packet in c.demux(*streams):
+            for _ in packet.decode():
+                pass
+
+
+def ffmpeg_filters(path: Path) -> None:
+    """FFmpeg's detection filters covering the same checks, in-process through PyAV."""
+    with av.open(str(path)) as c:
+        video = c.streams.video[0] if c.streams.video else None
+        audio = c.streams.audio[0] if c.streams.audio else None
+        graphs = {}
+        if video is not None:
+            video.codec_context.thread_count = 1
+            g = av.filter.Graph()
+            src = g.add_buffer(template=video)
+            chain = [
+                g.add("freezedetect"),
+                g.add("blackdetect"),
+                g.add("blockdetect"),
+                g.add("buffersink"),
+            ]
+            src.link_to(chain[0])
+            for a, b in zip(chain, chain[1:]):
+                a.link_to(b)
+            g.configure()
+            graphs[video.index] = g
+        if audio is not None:
+            g = av.filter.Graph()
+            src = g.add_abuffer(template=audio)
+            chain = [
+                g.add("silencedetect"),
+                g.add("ebur128", "peak=true"),
+                g.add("astats"),
+                g.add("abuffersink"),
+            ]
+            src.link_to(chain[0])
+            for a, b in zip(chain, chain[1:]):
+                a.link_to(b)
+            g.configure()
+            graphs[audio.index] = g
+        for packet in c.demux(*[s for s in (video, audio) if s is not None]):
+            for frame in packet.decode():
+                g = graphs[packet.stream.index]
+                g.push(frame)
+                while True:
+                    try:
+                        g.pull()
+                    except (av.BlockingIOError, av.EOFError):
+                        break
+
+
+def streamcheck_run(path: Path) -> None:
+    analyze_file(path, Config(decoder_threads=1))
+
+
+# ---- 5. the staged (serverless-style) variant, living only here ------------------------------
+
+
+def staged(path: Path, work: Path) -> None:
+    """Decode stage writes every picture (PNG of its luma plane) and audio block (.npy) to files;
+    each detector stage then reads all of them back and runs the same detector classes."""
+    frames_dir, audio_dir = work / "frames", work / "audio"
+    frames_dir.mkdir(parents=True)
+    audio_dir.mkdir()
+    meta = []
+    with av.open(str(path)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        v.codec_context.thread_count = 1
+        vi = StreamInfo(v.index, "video", frame_s=float(1 / v.average_rate))
+        ai = StreamInfo(a.index, "audio", sample_rate=a.sample_rate, channels=a.channels)
+        n = 0
+        for packet in c.demux(v, a):
+            for frame in packet.decode():
+                if isinstance(frame, av.VideoFrame):
+                    cv2.imwrite(str(frames_dir / f"{n:06d}.png"), frame.to_ndarray(format="gray"))
+                    meta.append((n, float(frame.time)))
+                    n += 1
+                else:
+                    np.save(
+                        audio_dir / f"{frame.pts:012d}_{frame.time:.6f}.npy",
+                        frame.to_ndarray().reshape(-1, frame.samples).astype(np.float32),
+                    )
+    for name, cls in REGISTRY.items():
+        det_params = cls.Params()
+        if cls.kind in ("video", "av"):
+            det = cls(det_params, vi)
+            prev = None
+            for i, t in meta:
+                luma = cv2.imread(str(frames_dir / f"{i:06d}.png"), cv2.IMREAD_GRAYSCALE)
+                small = np.ascontiguousarray(luma[::5, ::5])
+                f = VideoFrame(i, t, vi.frame_s, luma, small, 5, 16, 235, 255)
+                from streamcheck.measure import VideoMeasure
+
+                if prev is None:
+                    prev = VideoMeasure()
+                prev.update(f)
+                det.update(f)
+            det.finish(meta[-1][1])
+        if cls.kind in ("audio", "av"):
+            det = cls(det_params, ai)
+            for npy in sorted(audio_dir.iterdir()):
+                t = float(npy.stem.split("_")[1])
+                det.update(AudioBlock(ai.index, t, ai.sample_rate, np.load(npy)))
+            det.finish(0.0)
+
+
+# ---- 4. memory ------------------------------------------------------------------------------
+
+
+def loop_file(src: Path, dst: Path, times: int) -> Path:
+    """``src`` repeated ``times`` times by remuxing its packets with shifted timestamps."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        ins = [inp.streams.video[0], inp.streams.audio[0]]
+        outs = {s.index: out.add_stream_from_template(s) for s in ins}
+        span = {s.index: s.duration or 0 for s in ins}
+        packets = [p for p in inp.demux(*ins) if p.size]
+        for k in range(times):
+            for p in packets:
+                shift = k * int(span[p.stream.index])
+                np_ = av.Packet(bytes(p))
+                np_.pts = None if p.pts is None else p.pts + shift
+                np_.dts = None if p.dts is None else p.dts + shift
+                np_.time_base = p.time_base
+                np_.is_keyframe = p.is_keyframe
+                np_.stream = outs[p.stream.index]
+                out.mux(np_)
+    return dst
+
+
+def peak_rss_mb(path: Path) -> float:
+    code = (
+        "import resource, sys; from streamcheck.pipeline import analyze_file; "
+        "from streamcheck.config import Config; "
+        "analyze_file(sys.argv[1], Config(decoder_threads=1)); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+# ---- the run ---------------------------------------------------------------------------------
+
+
+def row(*cells) -> None:
+    print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+def main() -> int:
+    print("## streamcheck benchmark")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, PyAV {av.__version__}, FFmpeg {av.ffmpeg_version_info}"
+    )
+    print("inputs:", flush=True)
+    paths = make_inputs()
+
+    print("\n### 1–2. CPU seconds, one decoder thread (best of 2)\n")
+    row("input", "decode only", "streamcheck", "ratio", "FFmpeg filters", "filters / streamcheck")
+    row("---", "---", "---", "---", "---", "---")
+    tot = np.zeros(3)
+    for path in paths:
+        d = best_of(lambda p=path: decode_only(p))[0]
+        s = best_of(lambda p=path: streamcheck_run(p))[0]
+        f = best_of(lambda p=path: ffmpeg_filters(p))[0]
+        tot += (d, s, f)
+        row(path.name, f"{d:.2f}", f"{s:.2f}", f"{s / d:.2f}×", f"{f:.2f}", f"{f / s:.2f}×")
+    row(
+        "**all**",
+        f"{tot[0]:.2f}",
+        f"{tot[1]:.2f}",
+        f"**{tot[1] / tot[0]:.2f}×**",
+        f"{tot[2]:.2f}",
+        f"**{tot[2] / tot[1]:.2f}×**",
+    )
+    if shutil.which("ffmpeg"):
+        print("\n(ffmpeg command found: not measured yet)")
+    else:
+        print(
+            "\nThe `ffmpeg` command is not on PATH here: only the in-process filter chain is "
+            "measured (the same libavfilter code)."
+        )
+
+    print("\n### 3. Scaling: 8 files, wall seconds\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = CACHE / INPUTS[1].filename
+        files = []
+        for i in range(8):
+            dst = Path(tmp) / f"copy{i}{src.suffix}"
+            shutil.copy(src, dst)
+            files.append(dst)
+        from streamcheck.runner import scan_files
+
+        walls = {}
+        for jobs in (1, 2):
+            w0 = time.perf_counter()
+            list(scan_files([str(f) for f in files], Config(), jobs=jobs))
+            walls[jobs] = time.perf_counter() - w0
+        row("--jobs 1", "--jobs 2", "throughput gain")
+        row("---", "---", "---")
+        row(f"{walls[1]:.1f}", f"{walls[2]:.1f}", f"**{walls[1] / walls[2]:.2f}×**")
+
+    print("\n### 4. Memory: peak RSS of a worker process\n")
+    long_src = CACHE / INPUTS[0].filename
+    ten_s = CACHE / "h264_1080p30_10s.mp4"
+    if not ten_s.exists():
+        generate(
+            Spec(
+                "h264_1080p30_10s",
+                "mp4",
+                "libx264",
+                "aac",
+                width=1920,
+                height=1080,
+                fps=30,
+                duration_s=10,
+                seed=101,
+            ),
+            CACHE,
+        )
+    ten_min = CACHE / "h264_1080p30_10min.mp4"
+    if not ten_min.exists():
+        loop_file(long_src, ten_min, max(1, round(600 / INPUTS[0].duration_s)))
+    a, b = peak_rss_mb(ten_s), peak_rss_mb(ten_min)
+    row("10 s 1080p", "10 min 1080p", "growth")
+    row("---", "---", "---")
+    row(f"{a:.0f} MB", f"{b:.0f} MB", f"**{(b / a - 1) * 100:+.1f}%**")
+
+    print("\n### 5. In memory vs staged through files (the old serverless design)\n")
+    path = CACHE / INPUTS[1].filename
+    mem = best_of(lambda: streamcheck_run(path), 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        stg = best_of(lambda: staged(path, Path(tmp) / "run"), 1)
+    row("", "CPU s", "wall s")
+    row("---", "---", "---")
+    row("in memory (streamcheck)", f"{mem[0]:.2f}", f"{mem[1]:.2f}")
+    row("staged through files", f"{stg[0]:.2f}", f"{stg[1]:.2f}")
+    row(
+        "**in memory / staged**",
+        f"**{mem[0] / stg[0] * 100:.1f}%**",
+        f"**{mem[1] / stg[1] * 100:.1f}%**",
+    )
+    print(
+        f"\nsaving: {100 - mem[0] / stg[0] * 100:.0f}% CPU, {100 - mem[1] / stg[1] * 100:.0f}% wall"
+    )
+
+    print("\n### 6. Start-up (wall, best of 5)\n")
+    for args in (["--help"], ["--version"]):
+        ts = []
+        for _ in range(5):
+            w0 = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "streamcheck", *args], capture_output=True, check=True
+            )
+            ts.append(time.perf_counter() - w0)
+        row(f"streamcheck {args[0]}", f"{min(ts) * 1000:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
