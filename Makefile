@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-report
 
 FUZZ_COUNT ?= 300
 
-.PHONY: help demo test lint format fuzz clean
+.PHONY: help demo test lint format fuzz bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,17 +30,20 @@ demo: $(STAMP) ## Set up, generate sample recordings with known defects, scan th
 	  test $$code -le 1
 
 test: $(STAMP) ## Set up, lint, run the test suite
-	$(BIN)/ruff check streamcheck tests
-	$(BIN)/ruff format --check streamcheck tests
+	$(BIN)/ruff check streamcheck tests bench
+	$(BIN)/ruff format --check streamcheck tests bench
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## ruff check and format check
-	$(BIN)/ruff check streamcheck tests
-	$(BIN)/ruff format --check streamcheck tests
+	$(BIN)/ruff check streamcheck tests bench
+	$(BIN)/ruff format --check streamcheck tests bench
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix streamcheck tests
-	$(BIN)/ruff format streamcheck tests
+	$(BIN)/ruff check --fix streamcheck tests bench
+	$(BIN)/ruff format streamcheck tests bench
+
+bench: $(STAMP) ## Benchmarks: ratios measured side by side (inputs generated into .cache/bench)
+	$(BIN)/python bench/bench.py
 
 fuzz: $(STAMP) ## Scan $(FUZZ_COUNT) broken variants of the test recordings; print the verdicts
 	rm -rf .cache/fuzz
