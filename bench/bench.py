@@ -43,7 +43,7 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"  # shorter inputs, for trying the h
 
 INPUTS = [
     Spec(
-        "h264_1080p30",
+        f"h264_1080p30_{20 if QUICK else 60}s",
         "mp4",
         "libx264",
         "aac",
@@ -54,7 +54,7 @@ INPUTS = [
         seed=101,
     ),
     Spec(
-        "hevc_720p",
+        f"hevc_720p_{10 if QUICK else 30}s",
         "mkv",
         "libx265",
         "aac",
@@ -65,7 +65,7 @@ INPUTS = [
         seed=102,
     ),
     Spec(
-        "h264_2160p",
+        f"h264_2160p_{2 if QUICK else 4}s",
         "mp4",
         "libx264",
         "aac",
@@ -76,7 +76,7 @@ INPUTS = [
         seed=103,
     ),
     Spec(
-        "mpeg2_1080i_ts",
+        f"mpeg2_1080i_{10 if QUICK else 20}s",
         "ts",
         "mpeg2video",
         "aac",
@@ -88,7 +88,7 @@ INPUTS = [
         seed=104,
     ),
     Spec(
-        "aac51_10min",
+        f"aac51_{1 if QUICK else 10}min",
         "mp4",
         None,
         "aac",
@@ -119,7 +119,7 @@ def make_inputs() -> list[Path]:
     CACHE.mkdir(parents=True, exist_ok=True)
     paths = []
     for spec in INPUTS:
-        path = CACHE / spec.filename
+        path = CACHE / spec.filename  # names carry the duration: quick and full runs differ
         if not path.exists():
             print(f"  generating {spec.filename} …", flush=True)
             generate(spec, CACHE)

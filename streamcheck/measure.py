@@ -91,9 +91,18 @@ def _interpolator() -> np.ndarray:
     return np.stack([h[p::OVERSAMPLE] for p in range(OVERSAMPLE)]).astype(np.float32)
 
 
+SKIP_BELOW = 0.5  # 6 dB: how far a block's true peak can rise over its sample peak, at most
+LOWEST_CEILING = 10 ** (-2 / 20)  # the lowest delivery ceiling we know (ATSC A/85, −2 dBTP)
+
+
 class AudioMeasure:
     """Streaming per-block measurements of one audio stream: the 4× oversampled true peak of
-    every channel (``block.true_peak``), and its maximum over the stream (``true_peak``)."""
+    every channel (``block.true_peak``), and its maximum over the stream (``true_peak``).
+
+    Oversampling is skipped for a block whose sample peak is more than 6 dB under the stream's
+    true peak so far and under −2 dBTP: between samples a band-limited signal rises about 3 dB
+    over its samples at most, so such a block can neither raise the maximum nor pass a delivery
+    ceiling. Its ``true_peak`` is then its sample peak (a lower bound, under any ceiling)."""
 
     def __init__(self) -> None:
         self._phases = _interpolator()
@@ -109,10 +118,16 @@ class AudioMeasure:
         self._tail = ext[:, -keep:]
         if x.shape[1] == 0:
             return
+        sample_peaks = np.abs(x).max(axis=1)
+        running = float(self.true_peak.max()) if self.true_peak is not None else 0.0
+        if float(sample_peaks.max()) < SKIP_BELOW * min(running, LOWEST_CEILING):
+            block.true_peak = sample_peaks
+            self.true_peak = np.maximum(self.true_peak, sample_peaks)
+            return
         # every output sample of every phase at once: (channels, n, taps) windows × (taps, 4)
         windows = np.lib.stride_tricks.sliding_window_view(ext, keep + 1, axis=1)
         y = windows @ self._phases[:, ::-1].T  # convolution = correlation with reversed taps
-        peaks = np.maximum(np.abs(y).max(axis=(1, 2)), np.abs(x).max(axis=1))
+        peaks = np.maximum(np.abs(y).max(axis=(1, 2)), sample_peaks)
         block.true_peak = peaks
         self.true_peak = (
             peaks.copy() if self.true_peak is None else np.maximum(self.true_peak, peaks)

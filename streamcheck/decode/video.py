@@ -1,7 +1,8 @@
 """Luma planes of decoded pictures, as numpy views of the decoder's own buffer.
 
-Converting every frame to gray or RGB with ``to_ndarray(format=...)`` costs more than decoding
-it; the luma plane of a YUV frame is already the picture's brightness, so we wrap it in place.
+Converting every frame to gray or RGB (PyAV's ndarray conversion with a format) costs more
+than decoding it; the luma plane of a YUV frame is already the picture's brightness, so we
+wrap it in place.
 """
 
 from __future__ import annotations
