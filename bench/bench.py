@@ -21,7 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in streamcheck's workers
 
@@ -138,44 +140,50 @@ def decode_only(path: Path) -> None:
                 pass
 
 
+def _chain(src_kind: str, frame: av.VideoFrame | av.AudioFrame, names: list[tuple]) -> Any:
+    """A filter graph: a source built from ``frame``'s properties, ``names`` in a row, a sink."""
+    g = av.filter.Graph()
+    if src_kind == "video":
+        src = g.add_buffer(
+            width=frame.width,
+            height=frame.height,
+            format=frame.format.name,
+            time_base=frame.time_base or Fraction(1, 25),
+        )
+        sink = "buffersink"
+    else:
+        src = g.add_abuffer(
+            sample_rate=frame.sample_rate,
+            format=frame.format.name,
+            layout=frame.layout.name,
+            time_base=frame.time_base,
+        )
+        sink = "abuffersink"
+    chain = [src, *(g.add(*n) for n in names), g.add(sink)]
+    for a, b in itertools.pairwise(chain):
+        a.link_to(b)
+    g.configure()
+    return g
+
+
 def ffmpeg_filters(path: Path) -> None:
-    """FFmpeg's detection filters covering the same checks, in-process through PyAV."""
+    """FFmpeg's detection filters covering the same checks, in-process through PyAV:
+    freezedetect, blackdetect, blockdetect; silencedetect, ebur128 with true peak, astats."""
+    video_filters = [("freezedetect",), ("blackdetect",), ("blockdetect",)]
+    audio_filters = [("silencedetect",), ("ebur128", "peak=true"), ("astats",)]
     with av.open(str(path)) as c:
-        video = c.streams.video[0] if c.streams.video else None
-        audio = c.streams.audio[0] if c.streams.audio else None
-        graphs = {}
-        if video is not None:
-            video.codec_context.thread_count = 1
-            g = av.filter.Graph()
-            src = g.add_buffer(template=video)
-            chain = [
-                g.add("freezedetect"),
-                g.add("blackdetect"),
-                g.add("blockdetect"),
-                g.add("buffersink"),
-            ]
-            src.link_to(chain[0])
-            for a, b in itertools.pairwise(chain):
-                a.link_to(b)
-            g.configure()
-            graphs[video.index] = g
-        if audio is not None:
-            g = av.filter.Graph()
-            src = g.add_abuffer(template=audio)
-            chain = [
-                g.add("silencedetect"),
-                g.add("ebur128", "peak=true"),
-                g.add("astats"),
-                g.add("abuffersink"),
-            ]
-            src.link_to(chain[0])
-            for a, b in itertools.pairwise(chain):
-                a.link_to(b)
-            g.configure()
-            graphs[audio.index] = g
-        for packet in c.demux(*[s for s in (video, audio) if s is not None]):
+        streams = list(c.streams.video[:1]) + list(c.streams.audio[:1])
+        for s in streams:
+            s.codec_context.thread_count = 1
+        graphs: dict[int, Any] = {}
+        for packet in c.demux(*streams):
             for frame in packet.decode():
-                g = graphs[packet.stream.index]
+                idx = packet.stream.index
+                if idx not in graphs:
+                    video = isinstance(frame, av.VideoFrame)
+                    kind, names = ("video", video_filters) if video else ("audio", audio_filters)
+                    graphs[idx] = _chain(kind, frame, names)
+                g = graphs[idx]
                 g.push(frame)
                 while True:
                     try:

@@ -307,6 +307,67 @@ class _Progress:
             self.progress.update(self.task, advance=1, media=f"{self.media_s:.0f} s")
 
 
+@app.command()
+def selftest(
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="Worker processes [default: number of cores]."),
+    ] = None,
+    set_: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--set", help="Override one parameter, as for scan (repeatable)."),
+    ] = None,
+    keep: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Keep the generated clips and their ground truth in this folder."),
+    ] = None,
+) -> None:
+    """Inject every known defect into generated clips, run the detectors, score them.
+
+    Exits 1 when a detector misses an injected defect."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import selftest as st
+    from .config import Config
+    from .errors import ParameterError
+
+    try:
+        config = Config().with_overrides(set_ or [])
+    except ParameterError as exc:
+        raise _fail(str(exc)) from None
+    t0 = time.perf_counter()
+    scores, results = st.run(config, jobs=jobs, workdir=keep)
+    table = Table(title="streamcheck selftest", title_justify="left")
+    for col in (
+        "detector",
+        "injected",
+        "found",
+        "missed",
+        "false alarms",
+        "start error",
+        "end error",
+        "verdict",
+    ):
+        table.add_column(col)
+    for row in st.rows(scores, config):
+        style = "bold red" if row[-1] == "MISSED" else "yellow" if row[-1] == "false alarms" else ""
+        table.add_row(*row, style=style)
+    console = Console()
+    console.print(table)
+    for name, sc in scores.items():
+        for what in sc.missed:
+            console.print(f"  missed {name}: {what}", style="red")
+        for what in sc.false_alarms:
+            console.print(f"  false alarm {name}: {what}", style="yellow")
+    broken = [r for r in results if r.status.value != "ok"]
+    for r in broken:
+        console.print(f"  {r.status.value}: {r.path}: {r.error}", style="red")
+    console.print(f"{len(results)} clips in {time.perf_counter() - t0:.1f} s")
+    failed = any(not sc.ok for sc in scores.values()) or broken
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
 @app.command("detectors")
 def list_detectors() -> None:
     """List every detector with its parameters, defaults and units."""

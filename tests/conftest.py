@@ -7,12 +7,12 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
-import av
 import pytest
 
 from streamcheck.pipeline import analyze_file
 from streamcheck.testmedia import generate
 from streamcheck.testmedia.catalog import SETS
+from streamcheck.testmedia.generate import timeline_offset
 
 SHARED_MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
 
@@ -39,14 +39,7 @@ class Analysed:
 
     @property
     def timeline_offset_s(self) -> float:
-        """Where content frame 0 sits on the file's presentation timeline (seconds). Codec
-        priming without an edit list (AAC in MPEG-TS) puts it a little after 0."""
-        with av.open(str(self.path)) as c:
-            start = (c.start_time or 0) / av.time_base
-            if not c.streams.video:
-                return 0.0
-            frame = next(c.decode(video=0))
-            return frame.time - start
+        return timeline_offset(self.path)
 
 
 @pytest.fixture(scope="session")

@@ -312,3 +312,15 @@ def ground_truth(spec: Spec) -> dict:
         "spec": dataclasses.asdict(spec),
         "defects": [dataclasses.asdict(d) for d in spec.defects],
     }
+
+
+def timeline_offset(path: str | Path) -> float:
+    """Where content frame 0 of a generated recording sits on its presentation timeline (s):
+    the first picture's time after the container's start. Codec priming without an edit list
+    (AAC in MPEG-TS) puts it a little after 0; audio-only files have 0."""
+    with av.open(str(path)) as c:
+        if not c.streams.video:
+            return 0.0
+        start = (c.start_time or 0) / av.time_base
+        frame = next(c.decode(video=0))
+        return float(frame.time) - start
