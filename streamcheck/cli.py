@@ -135,6 +135,14 @@ def scan(
             "reached) [default: 80% of RAM shared by the workers, at least 2G].",
         ),
     ] = None,
+    scheduler: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="Run on a Dask cluster: its scheduler's address, e.g. tcp://host:8786 "
+            "(needs the dask extra; workers must see the files at the same paths).",
+        ),
+    ] = None,
     incremental: Annotated[
         bool,
         typer.Option(
@@ -205,7 +213,12 @@ def scan(
     try:
         with _Progress(err, len(todo), enabled=not quiet and err.is_terminal) as progress:
             for r in scan_files(
-                todo, config, jobs=n_jobs, file_timeout=file_timeout, max_memory=memory
+                todo,
+                config,
+                jobs=n_jobs,
+                file_timeout=file_timeout,
+                max_memory=memory,
+                scheduler=scheduler,
             ):
                 results.append(r)
                 parts.add(r)

@@ -191,7 +191,7 @@ def scan(
     jobs: int | None = None,
     file_timeout: float | None = None,
     max_memory: int | None = None,
-    backend: str = "loky",
+    scheduler: str | None = None,
 ) -> Iterator[FileResult]:
     """Analyse every media file under ``paths`` (files, folders, globs) and yield one
     FileResult per file, in the order they finish. Every file yields exactly one result,
@@ -199,15 +199,15 @@ def scan(
 
     ``jobs``: worker processes (default: the cores); ``file_timeout``: seconds per file
     (default: proportional to its duration, see module docstring); ``max_memory``: bytes per
-    worker (default :func:`default_max_memory`; 0 = no limit); ``backend``: ``"loky"`` (local
-    processes) or another joblib backend such as ``"dask"``."""
+    worker (default :func:`default_max_memory`; 0 = no limit); ``scheduler``: the address of
+    a Dask scheduler (``tcp://host:8786``) to run on a cluster instead of local processes."""
     yield from scan_files(
         discover(paths),
         config,
         jobs=jobs,
         file_timeout=file_timeout,
         max_memory=max_memory,
-        backend=backend,
+        scheduler=scheduler,
     )
 
 
@@ -218,7 +218,7 @@ def scan_files(
     jobs: int | None = None,
     file_timeout: float | None = None,
     max_memory: int | None = None,
-    backend: str = "loky",
+    scheduler: str | None = None,
 ) -> Iterator[FileResult]:
     """:func:`scan` over files already discovered (absolute paths, as :func:`discover` gives
     them); a file that has gone since gets its row all the same."""
@@ -233,10 +233,12 @@ def scan_files(
         config = dataclasses.replace(config, decoder_threads=1 if len(files) >= wanted else 0)
     if max_memory is None:
         max_memory = default_max_memory(jobs)
-    if backend == "loky":
-        yield from _scan_local(files, config, jobs, file_timeout, max_memory)
+    if scheduler:
+        from .dask_backend import scan_on_cluster
+
+        yield from scan_on_cluster(files, config, scheduler)
     else:
-        yield from _scan_joblib(files, config, jobs, backend)
+        yield from _scan_local(files, config, jobs, file_timeout, max_memory)
 
 
 def _scan_local(
@@ -327,19 +329,3 @@ def _blame(path: str, exc: BaseException, watchdog: _Watchdog) -> FileResult:
     found = re.search(r"\{([^}]*)\}", str(exc))
     how = f"exit {found.group(1)}" if found else type(exc).__name__
     return _failed(path, Status.CRASHED, f"the worker process died on this file ({how})")
-
-
-def _scan_joblib(files: list[str], config: Config, jobs: int, backend: str) -> Iterator[FileResult]:
-    """Any other joblib backend (a Dask cluster): results as they finish."""
-    from joblib import Parallel, delayed
-
-    pending = set(files)
-    try:
-        parallel = Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")
-        for result in parallel(delayed(analyze_file)(f, config) for f in files):
-            pending.discard(result.path)
-            yield result
-    except Exception as exc:  # the backend itself broke
-        reason = f"worker failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-        for f in sorted(pending):
-            yield _failed(f, Status.CRASHED, reason)
