@@ -103,3 +103,10 @@ def run_event(
         frame_start=run.first if video else None,
         frame_end=run.last + 1 if video else None,
     )
+
+
+def on_channels(channels: set[int]) -> tuple[str, int | None]:
+    """("on channel 1" / "on channels 0, 1", the Event's channel: the one channel or None)."""
+    chans = sorted(channels)
+    words = f"on channel{'s' if len(chans) > 1 else ''} {', '.join(map(str, chans))}"
+    return words, chans[0] if len(chans) == 1 else None

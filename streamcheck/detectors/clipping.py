@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import AudioBlock, Event, StreamInfo
-from .base import Detector, ParamsBase, param, severity_param
+from .base import Detector, ParamsBase, on_channels, param, severity_param
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class ClippingDetector(Detector):
             self._segment = _Segment(start_s, end_s, count, {ch})
 
     def _emit(self, seg: _Segment) -> None:
-        chans = sorted(seg.channels)
+        where, channel = on_channels(seg.channels)
         self.events.append(
             Event(
                 detector=self.name,
@@ -116,9 +116,8 @@ class ClippingDetector(Detector):
                 value=float(seg.samples),
                 unit="samples",
                 detail=f"{seg.samples} clipped samples (runs of ≥ {self.p.min_run_samples} at "
-                f"full scale) on channel{'s' if len(chans) > 1 else ''} "
-                f"{', '.join(map(str, chans))}.",
+                f"full scale) {where}.",
                 stream_index=self.stream_index,
-                channel=chans[0] if len(chans) == 1 else None,
+                channel=channel,
             )
         )

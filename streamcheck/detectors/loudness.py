@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import AudioBlock, Event, FileFacts, StreamInfo
-from .base import Detector, ParamsBase, param, severity_param
+from .base import Detector, ParamsBase, on_channels, param, severity_param
 from .intervals import RunTracker
 
 PROFILES: dict[str, tuple[float, float, float]] = {  # target LUFS, tolerance LU, ceiling dBTP
@@ -154,7 +154,7 @@ class TruePeakDetector(Detector):
 
     def _emit(self, runs: list) -> None:
         for r in runs:
-            chans = sorted(self._channels)
+            where, channel = on_channels(self._channels)
             self._channels = set()
             ceiling = PROFILES[self.params.profile][2]
             self.events.append(
@@ -166,9 +166,8 @@ class TruePeakDetector(Detector):
                     value=dbtp(r.peak),
                     unit="dBTP",
                     detail=f"True peak {dbtp(r.peak):+.1f} dBTP above the {self.params.profile} "
-                    f"ceiling {ceiling:g} dBTP on channel{'s' if len(chans) > 1 else ''} "
-                    f"{', '.join(map(str, chans))}.",
+                    f"ceiling {ceiling:g} dBTP {where}.",
                     stream_index=self.stream_index,
-                    channel=chans[0] if len(chans) == 1 else None,
+                    channel=channel,
                 )
             )
