@@ -33,6 +33,30 @@ app = typer.Typer(
 )
 
 
+class OutputFormat(str, enum.Enum):
+    table = "table"
+    jsonl = "jsonl"
+
+
+ConfigOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--config",
+        help="TOML configuration [default: ./streamcheck.toml when present].",
+    ),
+]
+ProfileOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(help="Parameter profile: default, broadcast-ebu, atsc, streaming, archive."),
+]
+SetOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--set", help="Override one parameter, e.g. --set black.min_duration_s=3 (repeatable)."
+    ),
+]
+
+
 class FailOn(str, enum.Enum):
     info = "info"
     warning = "warning"
@@ -114,11 +138,20 @@ def scan(
             help="Comma-separated detectors to run [default: all]; see 'streamcheck detectors'."
         ),
     ] = None,
-    set_: Annotated[
-        Optional[list[str]],  # noqa: UP045
+    set_: SetOpt = None,
+    config_file: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    output_format: Annotated[
+        OutputFormat,
         typer.Option(
-            "--set", help="Override one parameter, e.g. --set black.min_duration_s=3 (repeatable)."
+            "--format",
+            help="table: the summary on stdout; jsonl: one JSON object per finding on stdout, "
+            "the summary on stderr.",
         ),
+    ] = OutputFormat.table,
+    junit: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Also write JUnit XML: a test case per file, failing at --fail-on."),
     ] = None,
     file_timeout: Annotated[
         Optional[float],  # noqa: UP045
@@ -158,7 +191,7 @@ def scan(
     """Analyse media files and write defects, files and metrics Parquet reports."""
     from rich.console import Console
 
-    from .config import Config
+    from .config import load_config
     from .discover import discover
     from .errors import ParameterError, UsageError
     from .report.parquet import check_writable, write_reports
@@ -167,11 +200,9 @@ def scan(
     from .runner import default_jobs, scan_files
 
     try:
-        config = Config()
+        config = load_config(config_file, profile, set_ or [])
         if detectors:
             config = config.with_detectors(detectors.split(","))
-        if set_:
-            config = config.with_overrides(set_)
         files = discover(paths, stdin=sys.stdin)
         memory = parse_size(max_memory) if max_memory is not None else None
     except (ParameterError, UsageError) as exc:
@@ -186,9 +217,9 @@ def scan(
     import av
 
     err = Console(stderr=True)
-    stdout = Console()
+    stdout = Console() if output_format is OutputFormat.table else err
     n_jobs = min(jobs or default_jobs(), max(1, len(files)))
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     run_meta = {
         "version": __version__,
         "ffmpeg_version": str(av.ffmpeg_version_info),
@@ -231,8 +262,18 @@ def scan(
         signal.signal(signal.SIGTERM, old_term)
         parts.close()
     wall = time.perf_counter() - t0
-    run_meta["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    run_meta["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
     write_reports(results, out, run_meta, config_digest=digest, keep=keep)
+    if output_format is OutputFormat.jsonl:
+        from .report.machine import jsonl_lines
+
+        for line in jsonl_lines(results):
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    if junit is not None:
+        from .report.machine import write_junit
+
+        write_junit(results, junit, fail_on.value)
     if not interrupted:
         clear_parts(out)
     if not quiet:
@@ -326,10 +367,9 @@ def selftest(
         Optional[int],  # noqa: UP045
         typer.Option("--jobs", "-j", min=1, help="Worker processes [default: number of cores]."),
     ] = None,
-    set_: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--set", help="Override one parameter, as for scan (repeatable)."),
-    ] = None,
+    set_: SetOpt = None,
+    config_file: ConfigOpt = None,
+    profile: ProfileOpt = None,
     keep: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="Keep the generated clips and their ground truth in this folder."),
@@ -342,11 +382,11 @@ def selftest(
     from rich.table import Table
 
     from . import selftest as st
-    from .config import Config
+    from .config import load_config
     from .errors import ParameterError
 
     try:
-        config = Config().with_overrides(set_ or [])
+        config = load_config(config_file, profile, set_ or [])
     except ParameterError as exc:
         raise _fail(str(exc)) from None
     t0 = time.perf_counter()
@@ -382,17 +422,23 @@ def selftest(
 
 
 @app.command("detectors")
-def list_detectors() -> None:
-    """List every detector with its parameters, defaults and units."""
+def list_detectors(
+    config_file: ConfigOpt = None, profile: ProfileOpt = None, set_: SetOpt = None
+) -> None:
+    """List every detector with its parameters, effective values and units."""
     from rich.console import Console
     from rich.table import Table
 
-    from .config import Config
+    from .config import load_config
     from .detectors import REGISTRY
+    from .errors import ParameterError
 
-    config = Config()
-    table = Table(title="streamcheck detectors", title_justify="left")
-    for col in ("detector", "kind", "parameter", "default", "unit", "mirrors", "meaning"):
+    try:
+        config = load_config(config_file, profile, set_ or [])
+    except ParameterError as exc:
+        raise _fail(str(exc)) from None
+    table = Table(title=f"streamcheck detectors (profile {config.profile})", title_justify="left")
+    for col in ("detector", "kind", "parameter", "value", "unit", "mirrors", "meaning"):
         table.add_column(col, overflow="fold")
     for name, cls in REGISTRY.items():
         params = config.params_for(name)

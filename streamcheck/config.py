@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .detectors import REGISTRY, ParamsBase
@@ -33,6 +34,7 @@ class Config:
     params: Mapping[str, ParamsBase] = field(default_factory=_default_params)
     decoder_threads: int = 0
     metrics: bool = True
+    profile: str = "default"
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.detectors if d not in REGISTRY]
@@ -84,6 +86,7 @@ class Config:
             "params": {n: dataclasses.asdict(self.params_for(n)) for n in self.detectors},
             "decoder_threads": self.decoder_threads,
             "metrics": self.metrics,
+            "profile": self.profile,
         }
 
     def to_json(self) -> str:
@@ -93,7 +96,82 @@ class Config:
         """Short hash of what changes results (the detectors and their parameters)."""
         d = self.to_dict()
         d.pop("decoder_threads")
+        d.pop("profile")  # the parameters it set are in the digest already
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# Named sets of overrides on top of the detectors' defaults (`--profile NAME`).
+PROFILES: dict[str, tuple[str, ...]] = {
+    # the detectors' own defaults: FFmpeg's and EBU's conventions, no delivery target
+    "default": (),
+    # an EBU R128 broadcast delivery: loudness −23 LUFS ±1 LU, true peak ≤ −1 dBTP, and any
+    # black, freeze or silence of a second or more is worth a look
+    "broadcast-ebu": (
+        "loudness.profile=ebu",
+        "true_peak.profile=ebu",
+        "black.min_duration_s=1",
+        "freeze.min_duration_s=1",
+        "silence.min_duration_s=1",
+    ),
+    # ATSC A/85 (US broadcast): −24 LKFS ±2 LU, true peak ≤ −2 dBTP
+    "atsc": ("loudness.profile=atsc", "true_peak.profile=atsc"),
+    # streaming platforms: −14 LUFS ±1 LU, true peak ≤ −1 dBTP
+    "streaming": ("loudness.profile=streaming", "true_peak.profile=streaming"),
+    # digitized archive material: leaders, run-outs and long quiet passages are normal, and
+    # the point is to find damage: black, freeze and silence become information
+    "archive": (
+        "black.severity=info",
+        "freeze.severity=info",
+        "silence.severity=info",
+        "letterbox.severity=info",
+        "decode_error.severity=error",
+    ),
+}
+
+
+def load_config(
+    path: str | Path | None = None, profile: str | None = None, overrides: Iterable[str] = ()
+) -> Config:
+    """The effective configuration: a profile (from ``profile``, else the file's ``profile``
+    key, else ``default``), then the TOML file's detector tables, then ``overrides``.
+
+    The file (``--config``; ``./streamcheck.toml`` when present and none is given) looks like::
+
+        profile = "broadcast-ebu"
+        detectors = ["black", "freeze", "silence"]   # optional: run only these
+        [black]
+        min_duration_s = 3
+    """
+    import tomllib
+
+    data: dict[str, Any] = {}
+    if path is None and Path("streamcheck.toml").is_file():
+        path = "streamcheck.toml"
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text())
+        except OSError as exc:
+            raise ParameterError(f"cannot read config {str(path)!r}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ParameterError(f"config {str(path)!r} is not valid TOML: {exc}") from None
+    name = profile or data.pop("profile", None) or "default"
+    data.pop("profile", None)
+    if name not in PROFILES:
+        raise ParameterError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
+    config = Config().with_overrides(PROFILES[name])
+    detectors = data.pop("detectors", None)
+    file_overrides = []
+    for det, table in data.items():
+        if not isinstance(table, dict):
+            raise ParameterError(
+                f"config key {det!r}: expected a [detector] table or profile/detectors; "
+                f"detectors: {', '.join(REGISTRY)}"
+            )
+        file_overrides += [f"{det}.{k}={v}" for k, v in table.items()]
+    config = config.with_overrides(file_overrides).with_overrides(overrides)
+    if detectors is not None:
+        config = config.with_detectors(detectors)
+    return dataclasses.replace(config, profile=name)
 
 
 def _parse_value(raw: str, current: Any, key: str) -> Any:

@@ -64,7 +64,7 @@ def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict
         row = {
             "path": r.path,
             "size_bytes": i.size_bytes,
-            "mtime": dt.datetime.fromtimestamp(i.mtime, dt.timezone.utc) if i.mtime else None,
+            "mtime": dt.datetime.fromtimestamp(i.mtime, dt.UTC) if i.mtime else None,
             "status": r.status.value,
             "error": r.error,
             "container": i.container,

@@ -84,7 +84,7 @@ def plan_incremental(
         except OSError:
             todo.append(path)
             continue
-        mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc)
+        mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)
         same = (
             row is not None
             and row["size_bytes"] == st.st_size

@@ -1,0 +1,98 @@
+"""Configuration files and profiles, and the machine outputs (JSON lines, JUnit XML)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from streamcheck.config import PROFILES, load_config
+from streamcheck.errors import ParameterError
+
+
+def run(*args: str, cwd: Path | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "streamcheck", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "250"},
+    )
+
+
+@pytest.fixture()
+def two(media_dir: Path, tmp_path: Path) -> Path:
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(media_dir / "h264_aac_mp4.mp4", d)
+    shutil.copy(media_dir / "neg_cuts_loud_pcm.mov", d)
+    return d
+
+
+def test_jsonl_and_junit(two: Path, tmp_path: Path):
+    out, junit = tmp_path / "rep", tmp_path / "junit.xml"
+    r = run("scan", str(two), "-o", str(out), "--format", "jsonl", "--junit", str(junit))
+    assert r.returncode == 1
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(lines) == pq.read_table(out / "defects.parquet").num_rows == 4
+    assert {x["detector"] for x in lines} == {"black", "freeze", "silence", "clipping"}
+    assert "Total:" in r.stderr  # the summary went to stderr
+    suite = ET.parse(junit).getroot()
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    failing = [c for c in suite if c.find("failure") is not None]
+    assert failing[0].get("name").endswith("h264_aac_mp4.mp4")
+    assert "black error" in failing[0].find("failure").text
+    run("scan", str(two), "-o", str(out), "--junit", str(junit), "--fail-on", "never")
+    assert ET.parse(junit).getroot().get("failures") == "0"
+
+
+def test_profiles(two: Path, tmp_path: Path):
+    r = run(
+        "scan",
+        str(two),
+        "-o",
+        str(tmp_path / "rep"),
+        "--profile",
+        "broadcast-ebu",
+        "--format",
+        "jsonl",
+    )
+    detectors = {json.loads(line)["detector"] for line in r.stdout.splitlines()}
+    assert "loudness" in detectors  # both files are far louder than −23 LUFS
+    r = run("scan", str(two), "--profile", "loud")
+    assert r.returncode == 2 and "broadcast-ebu" in r.stderr
+    r = run("detectors", "--profile", "atsc")
+    assert r.returncode == 0 and "atsc" in r.stdout
+    archive = load_config(profile="archive")
+    assert archive.params_for("black").severity == "info"
+    assert set(PROFILES) >= {"default", "broadcast-ebu", "atsc", "streaming", "archive"}
+
+
+def test_config_file_and_its_errors(two: Path, tmp_path: Path):
+    cfg = tmp_path / "qc.toml"
+    cfg.write_text('profile = "default"\n[black]\nmin_duration_s = 3\n')
+    r = run(
+        "scan", str(two), "-o", str(tmp_path / "rep"), "--config", str(cfg), "--format", "jsonl"
+    )
+    detectors = [json.loads(line)["detector"] for line in r.stdout.splitlines()]
+    assert "black" not in detectors and "freeze" in detectors  # 2.4 s of black < 3 s
+    (tmp_path / "streamcheck.toml").write_text('detectors = ["silence"]\n')
+    r = run("scan", str(two), "-o", str(tmp_path / "rep2"), "--format", "jsonl", cwd=tmp_path)
+    assert {json.loads(line)["detector"] for line in r.stdout.splitlines()} == {"silence"}
+    cfg.write_text("[black]\nmin_duration = 3\n")
+    r = run("scan", str(two), "--config", str(cfg))
+    assert r.returncode == 2 and "black.min_duration" in r.stderr and "min_duration_s" in r.stderr
+    cfg.write_text("[black\n")
+    r = run("scan", str(two), "--config", str(cfg))
+    assert r.returncode == 2 and "not valid TOML" in r.stderr
+    with pytest.raises(ParameterError, match="expected a"):
+        cfg.write_text("black = 3\n")
+        load_config(cfg)
