@@ -362,6 +362,23 @@ class _Progress:
 
 
 @app.command()
+def report(
+    out: Annotated[Path, typer.Argument(help="The --out folder of an earlier scan.")] = Path(
+        "streamcheck-report"
+    ),
+) -> None:
+    """Show the summary of an earlier scan again, from its Parquet reports."""
+    from rich.console import Console
+
+    from .report.parquet import FILES_FILE, read_results
+    from .report.summary import render_summary
+
+    if not (out / FILES_FILE).is_file():
+        raise _fail(f"no streamcheck report in {str(out)!r} (no {FILES_FILE})")
+    render_summary(Console(), read_results(out))
+
+
+@app.command()
 def selftest(
     jobs: Annotated[
         Optional[int],  # noqa: UP045

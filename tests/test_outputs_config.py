@@ -96,3 +96,33 @@ def test_config_file_and_its_errors(two: Path, tmp_path: Path):
     with pytest.raises(ParameterError, match="expected a"):
         cfg.write_text("black = 3\n")
         load_config(cfg)
+
+
+def test_report_rerenders_an_earlier_run_with_timelines(two: Path, tmp_path: Path):
+    out = tmp_path / "rep"
+    first = run("scan", str(two), "-o", str(out))
+    again = run("report", str(out))
+    assert again.returncode == 0
+    for name in ("h264_aac_mp4.mp4", "neg_cuts_loud_pcm.mov", "00:00:02.000", "black"):
+        assert name in again.stdout
+    # the same table as the scan printed (the run's own time line aside)
+    assert again.stdout.split("Total:")[0] == first.stdout.split("Total:")[0]
+    assert "█" in again.stdout and "─" in again.stdout
+    missing = run("report", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and "no streamcheck report" in missing.stderr
+
+
+def test_timeline_places_findings():
+    from streamcheck.model import Event, FileInfo, FileResult, Severity
+    from streamcheck.report.summary import timeline
+
+    r = FileResult(
+        info=FileInfo(path="x", duration_s=10.0),
+        events=[
+            Event("black", Severity.ERROR, 0.0, 2.5, "b"),
+            Event("silence", Severity.WARNING, 5.0, 6.0, "s"),
+            Event("loudness", Severity.ERROR, 0.0, 10.0, "file-level: not drawn"),
+        ],
+    )
+    bar = timeline(r, width=10).plain
+    assert bar == "███──▅────"

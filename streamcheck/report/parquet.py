@@ -4,6 +4,7 @@ new complete one, never a half-written file."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -174,3 +175,45 @@ def read_run_meta(path: str | os.PathLike[str]) -> dict[str, str]:
         for k, v in md.items()
         if k.decode().startswith(META_PREFIX)
     }
+
+
+def read_results(out_dir: str | os.PathLike[str]) -> list[FileResult]:
+    """The results of an earlier run, rebuilt from its files and defects Parquet (without
+    the per-second metrics), for re-rendering its summary."""
+    from ..model import Event, FileInfo, Severity, Status
+
+    out = Path(out_dir)
+    events: dict[str, list[Event]] = {}
+    for row in pq.read_table(out / DEFECTS_FILE).to_pylist():
+        events.setdefault(row["path"], []).append(
+            Event(
+                detector=row["detector"],
+                severity=Severity(row["severity"]),
+                start_s=row["start_s"],
+                end_s=row["end_s"],
+                detail=row["detail"],
+                value=row["value"],
+                unit=row["unit"],
+                stream_index=row["stream_index"],
+                channel=row["channel"],
+                frame_start=row["frame_start"],
+                frame_end=row["frame_end"],
+            )
+        )
+    results = []
+    info_fields = {f.name for f in dataclasses.fields(FileInfo)}
+    for row in pq.read_table(out / FILES_FILE).to_pylist():
+        mtime = row.get("mtime")
+        info = FileInfo(**{k: v for k, v in row.items() if k in info_fields and k != "mtime"})
+        info.mtime = mtime.timestamp() if mtime is not None else None
+        results.append(
+            FileResult(
+                info=info,
+                status=Status(row["status"]),
+                error=row["error"],
+                events=events.get(row["path"], []),
+                wall_s=row["wall_s"],
+                cpu_s=row["cpu_s"],
+            )
+        )
+    return results

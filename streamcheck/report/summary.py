@@ -21,6 +21,31 @@ STATUS_STYLE = {
     Status.CRASHED: "bold magenta",
 }
 MAX_FINDINGS_LISTED = 200
+TIMELINE_WIDTH = 40  # characters of the per-file timeline bar
+BAR = {Severity.INFO: "▂", Severity.WARNING: "▅", Severity.ERROR: "█"}
+
+
+def timeline(result: FileResult, width: int = TIMELINE_WIDTH) -> Text:
+    """A one-line bar over the file's duration: where its findings sit, by worst severity per
+    cell (error █ red, warning ▅ yellow, info ▂ cyan; ─ nothing). File-level findings (A/V
+    offset, loudness…) have no place in time and are left to the findings column."""
+    from ..detectors import REGISTRY
+
+    duration = result.info.duration_s or 0.0
+    cells: list[Severity | None] = [None] * width
+    if duration > 0:
+        for e in result.events:
+            if e.detector in REGISTRY and REGISTRY[e.detector].kind == "file":
+                continue
+            first = min(width - 1, int(e.start_s / duration * width))
+            last = min(width - 1, max(first, int((e.end_s - 1e-9) / duration * width)))
+            for i in range(first, last + 1):
+                if cells[i] is None or e.severity.rank > cells[i].rank:
+                    cells[i] = e.severity
+    bar = Text()
+    for cell in cells:
+        bar.append(BAR[cell] if cell else "─", style=SEVERITY_STYLE[cell] if cell else "dim")
+    return bar
 
 
 def hms(seconds: float | None) -> str:
@@ -57,6 +82,7 @@ def render_summary(
     table.add_column("duration", justify="right")
     table.add_column("findings")
     table.add_column("worst")
+    table.add_column("timeline", no_wrap=True)
     for r in ordered:
         counts = Counter(e.detector for e in r.events)
         findings = ", ".join(f"{d}×{n}" for d, n in sorted(counts.items())) or "-"
@@ -70,6 +96,7 @@ def render_summary(
             hms(r.info.duration_s),
             findings,
             Text(worst.value, style=SEVERITY_STYLE[worst]) if worst else Text("-"),
+            timeline(r),
         )
     console.print(table)
 
