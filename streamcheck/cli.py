@@ -104,7 +104,7 @@ def exit_code(results, fail_on: FailOn) -> int:
         return EXIT_FAILED_FILES
     if fail_on is not FailOn.never:
         limit = Severity(fail_on.value).rank
-        if any(e.severity.rank >= limit for r in results for e in r.events):
+        if any(e.severity.rank >= limit for r in results for e in r.events if not e.expected):
             return EXIT_FINDINGS
     return EXIT_OK
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from .detectors import REGISTRY, ParamsBase
 from .errors import ParameterError
+from .model import Expected
 
 
 def _default_params() -> dict[str, ParamsBase]:
@@ -35,6 +36,7 @@ class Config:
     decoder_threads: int = 0
     metrics: bool = True
     profile: str = "default"
+    expected: tuple[Expected, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.detectors if d not in REGISTRY]
@@ -87,6 +89,7 @@ class Config:
             "decoder_threads": self.decoder_threads,
             "metrics": self.metrics,
             "profile": self.profile,
+            "expected": [dataclasses.asdict(x) for x in self.expected],
         }
 
     def to_json(self) -> str:
@@ -160,6 +163,7 @@ def load_config(
         raise ParameterError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
     config = Config().with_overrides(PROFILES[name])
     detectors = data.pop("detectors", None)
+    expected = parse_expected(data.pop("expected", []), str(path))
     file_overrides = []
     for det, table in data.items():
         if not isinstance(table, dict):
@@ -171,7 +175,51 @@ def load_config(
     config = config.with_overrides(file_overrides).with_overrides(overrides)
     if detectors is not None:
         config = config.with_detectors(detectors)
-    return dataclasses.replace(config, profile=name)
+    return dataclasses.replace(config, profile=name, expected=expected)
+
+
+def parse_expected(entries: Any, source: str) -> tuple[Expected, ...]:
+    """``[[expected]]`` tables (keys start_s, end_s, detector, path, note), validated."""
+    if not isinstance(entries, list):
+        raise ParameterError(f"{source}: 'expected' must be a list of [[expected]] tables")
+    out = []
+    for i, entry in enumerate(entries):
+        where = f"{source}: expected #{i + 1}"
+        if not isinstance(entry, dict):
+            raise ParameterError(f"{where} is not a table")
+        unknown = set(entry) - {"start_s", "end_s", "detector", "path", "note"}
+        if unknown:
+            raise ParameterError(
+                f"{where}: unknown key {', '.join(sorted(unknown))}; "
+                "allowed: start_s, end_s, detector, path, note"
+            )
+        det = entry.get("detector")
+        if det is not None and det not in REGISTRY:
+            raise ParameterError(f"{where}: unknown detector {det!r}; known: {', '.join(REGISTRY)}")
+        try:
+            start, end = float(entry["start_s"]), float(entry["end_s"])
+        except (KeyError, TypeError, ValueError):
+            raise ParameterError(f"{where}: start_s and end_s (seconds) are required") from None
+        if end < start:
+            raise ParameterError(f"{where}: end_s is before start_s")
+        out.append(Expected(start, end, det, entry.get("path"), str(entry.get("note", ""))))
+    return tuple(out)
+
+
+def sidecar_expected(media_path: str) -> tuple[Expected, ...]:
+    """Expected entries of the sidecar beside a media file: ``NAME.streamcheck.toml`` where
+    NAME is the file's name with or without its extension."""
+    import tomllib
+
+    p = Path(media_path)
+    for side in (p.with_name(p.name + ".streamcheck.toml"), p.with_suffix(".streamcheck.toml")):
+        if side.is_file():
+            try:
+                data = tomllib.loads(side.read_text())
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ParameterError(f"sidecar {side.name}: {exc}") from None
+            return parse_expected(data.get("expected", []), side.name)
+    return ()
 
 
 def _parse_value(raw: str, current: Any, key: str) -> Any:

@@ -4,15 +4,18 @@
 - cross-detector rules: a black picture is also a still one, so freeze is not reported where
   the picture is black (the black finding says it better); what remains of a freeze outside
   black stretches is kept when it is still at least the freeze's minimum duration;
+- findings declared as there on purpose (``expected`` in the configuration, or a sidecar
+  ``NAME.streamcheck.toml`` beside the file) are marked expected: kept, never failing a run;
 - sorted by start time, then detector name.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 
 from .detectors.intervals import subtract
-from .model import Event
+from .model import EXPECTED_SLACK_S, Event, Expected
 
 
 def _subtract(event: Event, holes: list[Event]) -> list[Event]:
@@ -36,8 +39,35 @@ def _subtract(event: Event, holes: list[Event]) -> list[Event]:
     ]
 
 
+def mark_expected(events: list[Event], expected: list[Expected], filename: str) -> list[Event]:
+    """Mark the findings that an :class:`Expected` entry declares as there on purpose."""
+    out = []
+    for ev in events:
+        for x in expected:
+            if x.detector not in (None, ev.detector):
+                continue
+            if x.path is not None and not fnmatch.fnmatch(filename, x.path):
+                continue
+            if (
+                ev.start_s >= x.start_s - EXPECTED_SLACK_S
+                and ev.end_s <= x.end_s + EXPECTED_SLACK_S
+            ):
+                note = f": {x.note}" if x.note else ""
+                ev = dataclasses.replace(
+                    ev, expected=True, detail=f"{ev.detail.rstrip('.')} (expected{note})."
+                )
+                break
+        out.append(ev)
+    return out
+
+
 def finalize(
-    events: list[Event], duration_s: float | None, *, freeze_min_duration_s: float = 0.0
+    events: list[Event],
+    duration_s: float | None,
+    *,
+    freeze_min_duration_s: float = 0.0,
+    expected: list[Expected] | None = None,
+    filename: str = "",
 ) -> list[Event]:
     """Apply the aggregate rules to one file's events (see module docstring)."""
     out: list[Event] = []
@@ -59,4 +89,6 @@ def finalize(
                 p for p in _subtract(ev, blacks) if p.duration_s + 1e-9 >= freeze_min_duration_s
             ]
         out = kept
+    if expected:
+        out = mark_expected(out, expected, filename)
     return sorted(out, key=lambda e: (e.start_s, e.detector, e.channel or -1))

@@ -57,10 +57,27 @@ class Event:
     channel: int | None = None
     frame_start: int | None = None
     frame_end: int | None = None
+    expected: bool = False  # declared as there on purpose: kept, never fails a run
 
     @property
     def duration_s(self) -> float:
         return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Something in a file on purpose (colour bars 0–10 s, planned black): findings of
+    ``detector`` (any detector when None) inside ``[start_s, end_s]`` (± :data:`EXPECTED_SLACK_S`)
+    of files whose name matches ``path`` (a glob; any file when None) are marked expected."""
+
+    start_s: float
+    end_s: float
+    detector: str | None = None
+    path: str | None = None
+    note: str = ""
+
+
+EXPECTED_SLACK_S = 0.5  # a declared window may be off by this much at either end
 
 
 @dataclass
@@ -238,6 +255,6 @@ class FileResult:
 
     @property
     def worst_severity(self) -> Severity | None:
-        if not self.events:
-            return None
-        return max((e.severity for e in self.events), key=lambda s: s.rank)
+        """Worst severity of the findings that are not expected."""
+        real = [e.severity for e in self.events if not e.expected]
+        return max(real, key=lambda s: s.rank) if real else None

@@ -14,11 +14,11 @@ import os
 import time
 from collections.abc import Callable
 
-from .config import Config
+from .config import Config, sidecar_expected
 from .decode import DecodeStats, iter_decoded, open_media
 from .detectors import REGISTRY, Detector
 from .detectors.loudness import dbtp
-from .errors import MediaOpenError
+from .errors import MediaOpenError, ParameterError
 from .events import finalize
 from .measure import AudioMeasure, VideoMeasure
 from .metrics import MetricsRecorder
@@ -62,7 +62,7 @@ def analyze_file(
     result = FileResult(info=_file_info(apath))
     try:
         _run(apath, config, result, on_open)
-    except MediaOpenError as exc:
+    except (MediaOpenError, ParameterError) as exc:
         result.status, result.error = Status.ERROR, str(exc)
     except MemoryError:
         result.status = Status.ERROR
@@ -167,7 +167,11 @@ def _run(
         events += det.finish(duration)
     freeze = config.params_for("freeze")
     result.events = finalize(
-        events, info.duration_s, freeze_min_duration_s=getattr(freeze, "min_duration_s", 0.0)
+        events,
+        info.duration_s,
+        freeze_min_duration_s=getattr(freeze, "min_duration_s", 0.0),
+        expected=[*config.expected, *sidecar_expected(path)],
+        filename=os.path.basename(path),
     )
     if config.metrics:
         result.metrics = recorder.table()

@@ -126,3 +126,38 @@ def test_timeline_places_findings():
     )
     bar = timeline(r, width=10).plain
     assert bar == "███──▅────"
+
+
+def test_expected_events_are_kept_and_never_fail(two: Path, tmp_path: Path):
+    out = tmp_path / "rep"
+    cfg = tmp_path / "qc.toml"
+    cfg.write_text(
+        '[[expected]]\ndetector = "black"\nstart_s = 2\nend_s = 4.4\npath = "h264_*"\n'
+        'note = "planned black"\n'
+        '[[expected]]\ndetector = "freeze"\nstart_s = 6\nend_s = 8.6\n'
+    )
+    # the sidecar declares the rest: silence and clipping
+    (two / "h264_aac_mp4.streamcheck.toml").write_text("[[expected]]\nstart_s = 1.5\nend_s = 7.6\n")
+    r = run(
+        "scan",
+        str(two),
+        "-o",
+        str(out),
+        "--config",
+        str(cfg),
+        "--format",
+        "jsonl",
+        "--fail-on",
+        "info",
+    )
+    assert r.returncode == 0, r.stderr  # every finding is expected: nothing fails
+    rows = pq.read_table(out / "defects.parquet").to_pylist()
+    assert len(rows) == 4 and all(x["expected"] for x in rows)
+    black = next(x for x in rows if x["detector"] == "black")
+    assert "(expected: planned black)" in black["detail"]
+    assert all(json.loads(line)["expected"] for line in r.stdout.splitlines())
+    files = {Path(x["path"]).name: x for x in pq.read_table(out / "files.parquet").to_pylist()}
+    assert files["h264_aac_mp4.mp4"]["worst_severity"] is None
+    cfg.write_text('[[expected]]\ndetector = "blak"\nstart_s = 0\nend_s = 1\n')
+    bad = run("scan", str(two), "--config", str(cfg))
+    assert bad.returncode == 2 and "blak" in bad.stderr

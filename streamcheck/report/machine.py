@@ -33,6 +33,7 @@ def jsonl_lines(results: Iterable[FileResult]) -> Iterable[str]:
                     "detail": e.detail,
                     "frame_start": e.frame_start,
                     "frame_end": e.frame_end,
+                    "expected": e.expected,
                 },
                 ensure_ascii=False,
             )
@@ -53,7 +54,9 @@ def write_junit(results: Iterable[FileResult], path: str | Path, fail_on: str) -
             errors += 1
             ET.SubElement(case, "error", message=f"{r.status.value}: {r.error}")
             continue
-        bad = [e for e in r.events if limit is not None and e.severity.rank >= limit]
+        bad = [
+            e for e in r.events if limit is not None and e.severity.rank >= limit and not e.expected
+        ]
         if bad:
             failures += 1
             lines = [

@@ -51,6 +51,7 @@ def _defect_rows(results: Iterable[FileResult]) -> dict[str, list]:
                 "detail": e.detail,
                 "frame_start": e.frame_start,
                 "frame_end": e.frame_end,
+                "expected": e.expected,
             }
             for k, v in row.items():
                 cols[k].append(v)
@@ -198,6 +199,7 @@ def read_results(out_dir: str | os.PathLike[str]) -> list[FileResult]:
                 channel=row["channel"],
                 frame_start=row["frame_start"],
                 frame_end=row["frame_end"],
+                expected=bool(row.get("expected")),
             )
         )
     results = []

@@ -19,6 +19,7 @@ DEFECTS = pa.schema(
         pa.field("detail", pa.string(), nullable=False),
         pa.field("frame_start", pa.int64()),
         pa.field("frame_end", pa.int64()),
+        pa.field("expected", pa.bool_(), nullable=False),
     ]
 )
 

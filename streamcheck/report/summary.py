@@ -112,7 +112,9 @@ def render_summary(
             line = Text("  ")
             line.append(f"{hms(e.start_s)} – {hms(e.end_s)}  ")
             line.append(f"{e.detector:<18}", style="bold")
-            line.append(f"{e.severity.value:<8}", style=SEVERITY_STYLE[e.severity])
+            line.append(
+                f"{e.severity.value:<8}", style="dim" if e.expected else SEVERITY_STYLE[e.severity]
+            )
             if e.channel is not None:
                 line.append(f"ch{e.channel} ")
             line.append(e.detail)
