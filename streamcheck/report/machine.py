@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..model import FileResult, Severity, Status
+from .parquet import defect_row
 from .summary import hms
 
 
@@ -18,25 +19,7 @@ def jsonl_lines(results: Iterable[FileResult]) -> Iterable[str]:
     """One JSON object per finding (the defects.parquet columns), files in path order."""
     for r in sorted(results, key=lambda r: r.path):
         for e in r.events:
-            yield json.dumps(
-                {
-                    "path": r.path,
-                    "detector": e.detector,
-                    "severity": e.severity.value,
-                    "start_s": e.start_s,
-                    "end_s": e.end_s,
-                    "duration_s": e.duration_s,
-                    "stream_index": e.stream_index,
-                    "channel": e.channel,
-                    "value": e.value,
-                    "unit": e.unit,
-                    "detail": e.detail,
-                    "frame_start": e.frame_start,
-                    "frame_end": e.frame_end,
-                    "expected": e.expected,
-                },
-                ensure_ascii=False,
-            )
+            yield json.dumps(defect_row(r.path, e), ensure_ascii=False)
 
 
 def write_junit(results: Iterable[FileResult], path: str | Path, fail_on: str) -> None:

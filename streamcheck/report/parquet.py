@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..model import FileResult
+from ..model import Event, FileResult
 from . import schema
 
 DEFECTS_FILE = "defects.parquet"
@@ -33,27 +33,31 @@ def check_writable(out_dir: str | os.PathLike[str]) -> Path:
     return out
 
 
+def defect_row(path: str, e: Event) -> dict[str, object]:
+    """One finding as a defects.parquet row (also the JSON-lines object)."""
+    return {
+        "path": path,
+        "detector": e.detector,
+        "severity": e.severity.value,
+        "start_s": e.start_s,
+        "end_s": e.end_s,
+        "duration_s": e.duration_s,
+        "stream_index": e.stream_index,
+        "channel": e.channel,
+        "value": e.value,
+        "unit": e.unit,
+        "detail": e.detail,
+        "frame_start": e.frame_start,
+        "frame_end": e.frame_end,
+        "expected": e.expected,
+    }
+
+
 def _defect_rows(results: Iterable[FileResult]) -> dict[str, list]:
     cols: dict[str, list] = {f.name: [] for f in schema.DEFECTS}
     for r in results:
         for e in r.events:
-            row = {
-                "path": r.path,
-                "detector": e.detector,
-                "severity": e.severity.value,
-                "start_s": e.start_s,
-                "end_s": e.end_s,
-                "duration_s": e.duration_s,
-                "stream_index": e.stream_index,
-                "channel": e.channel,
-                "value": e.value,
-                "unit": e.unit,
-                "detail": e.detail,
-                "frame_start": e.frame_start,
-                "frame_end": e.frame_end,
-                "expected": e.expected,
-            }
-            for k, v in row.items():
+            for k, v in defect_row(r.path, e).items():
                 cols[k].append(v)
     return cols
 
