@@ -176,6 +176,13 @@ def scan(
             "(needs the dask extra; workers must see the files at the same paths).",
         ),
     ] = None,
+    thumbnails: Annotated[
+        bool,
+        typer.Option(
+            help="Write a small JPEG of each video finding's first picture under "
+            "DIR/thumbs/ (a thumbnail column in defects.parquet)."
+        ),
+    ] = False,
     incremental: Annotated[
         bool,
         typer.Option(
@@ -194,7 +201,7 @@ def scan(
     from .config import load_config
     from .discover import discover
     from .errors import ParameterError, UsageError
-    from .report.parquet import check_writable, write_reports
+    from .report.parquet import check_writable, write_reports, write_thumbnails
     from .report.store import PartWriter, clear_parts, load_previous, plan_incremental
     from .report.summary import render_summary
     from .runner import default_jobs, scan_files
@@ -203,6 +210,8 @@ def scan(
         config = load_config(config_file, profile, set_ or [])
         if detectors:
             config = config.with_detectors(detectors.split(","))
+        if thumbnails:
+            config = dataclasses.replace(config, thumbnails=True)
         files = discover(paths, stdin=sys.stdin)
         memory = parse_size(max_memory) if max_memory is not None else None
     except (ParameterError, UsageError) as exc:
@@ -252,6 +261,7 @@ def scan(
                 scheduler=scheduler,
             ):
                 results.append(r)
+                write_thumbnails(r, out)
                 parts.add(r)
                 progress.advance(r)
                 if verbose or (not quiet and not err.is_terminal):

@@ -37,6 +37,7 @@ class Config:
     metrics: bool = True
     profile: str = "default"
     expected: tuple[Expected, ...] = ()
+    thumbnails: bool = False
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.detectors if d not in REGISTRY]
@@ -90,6 +91,7 @@ class Config:
             "metrics": self.metrics,
             "profile": self.profile,
             "expected": [dataclasses.asdict(x) for x in self.expected],
+            "thumbnails": self.thumbnails,
         }
 
     def to_json(self) -> str:
@@ -100,6 +102,7 @@ class Config:
         d = self.to_dict()
         d.pop("decoder_threads")
         d.pop("profile")  # the parameters it set are in the digest already
+        d.pop("thumbnails")
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -58,6 +58,7 @@ class Event:
     frame_start: int | None = None
     frame_end: int | None = None
     expected: bool = False  # declared as there on purpose: kept, never fails a run
+    thumbnail: str | None = None  # relative path of a JPEG of its first picture (--thumbnails)
 
     @property
     def duration_s(self) -> float:
@@ -246,6 +247,7 @@ class FileResult:
     error: str | None = None
     events: list[Event] = field(default_factory=list)
     metrics: dict[str, list[Any]] = field(default_factory=dict)
+    thumbnails: dict[str, bytes] = field(default_factory=dict)  # relative path → JPEG
     wall_s: float = 0.0
     cpu_s: float = 0.0
 

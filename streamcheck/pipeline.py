@@ -32,6 +32,7 @@ from .model import (
     StreamInfo,
     VideoFrame,
 )
+from .thumbs import ThumbnailKeeper
 
 
 def _file_info(path: str) -> FileInfo:
@@ -110,6 +111,7 @@ def _run(
             if cls.kind == "file":
                 file_dets.append(cls(params, StreamInfo(index=-1, kind="file")))
         measure = VideoMeasure()
+        thumbs = ThumbnailKeeper(path) if config.thumbnails and media.video is not None else None
         audio_measures = {s.index: AudioMeasure() for s in media.audio}
         recorder = MetricsRecorder(media.audio[0].index if media.audio else None)
         stats = DecodeStats()
@@ -119,6 +121,8 @@ def _run(
                 measure.update(item)
                 for det in video_dets:
                     det.update(item)
+                if thumbs is not None:
+                    thumbs.update(item, video_dets)
                 if config.metrics:
                     recorder.add_video(item)
             elif isinstance(item, AudioBlock):
@@ -173,6 +177,8 @@ def _run(
         expected=[*config.expected, *sidecar_expected(path)],
         filename=os.path.basename(path),
     )
+    if thumbs is not None:
+        result.events, result.thumbnails = thumbs.attach(result.events)
     if config.metrics:
         result.metrics = recorder.table()
     if stats.items("video") == 0 and stats.items("audio") == 0:

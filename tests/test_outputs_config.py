@@ -161,3 +161,39 @@ def test_expected_events_are_kept_and_never_fail(two: Path, tmp_path: Path):
     cfg.write_text('[[expected]]\ndetector = "blak"\nstart_s = 0\nend_s = 1\n')
     bad = run("scan", str(two), "--config", str(cfg))
     assert bad.returncode == 2 and "blak" in bad.stderr
+
+
+def test_thumbnails_show_the_first_picture_of_video_findings(two: Path, tmp_path: Path):
+    import av
+    import cv2
+    import numpy as np
+
+    out = tmp_path / "rep"
+    run("scan", str(two), "-o", str(out), "--thumbnails")
+    rows = pq.read_table(out / "defects.parquet").to_pylist()
+    video = [x for x in rows if x["frame_start"] is not None]
+    assert {x["detector"] for x in video} == {"black", "freeze"}
+    assert all(x["thumbnail"] is None for x in rows if x["frame_start"] is None)
+    pictures = {}
+    for x in video:
+        img = cv2.imread(str(out / x["thumbnail"]), cv2.IMREAD_GRAYSCALE)
+        assert img is not None and img.shape == (120, 160)
+        pictures[x["detector"]] = img
+    assert pictures["black"].mean() < 30  # the black stretch's first picture is black
+    # the freeze's first picture is frame 150: the thumbnail is that picture, not another one
+    with av.open(str(two / "h264_aac_mp4.mp4")) as c:
+        frames = {
+            i: f.to_ndarray(format="gray")
+            for i, f in enumerate(c.decode(video=0))
+            if i in (100, 150, 220)
+        }
+
+    def distance(i: int) -> float:
+        ref = cv2.resize(frames[i], (160, 120), interpolation=cv2.INTER_AREA).astype(int)
+        return float(np.abs(ref - pictures["freeze"].astype(int)).mean())
+
+    assert distance(150) < 0.5 * min(distance(100), distance(220))
+    plain = tmp_path / "plain"
+    run("scan", str(two), "-o", str(plain))
+    assert not (plain / "thumbs").exists()
+    assert all(x["thumbnail"] is None for x in pq.read_table(plain / "defects.parquet").to_pylist())

@@ -50,6 +50,7 @@ def defect_row(path: str, e: Event) -> dict[str, object]:
         "frame_start": e.frame_start,
         "frame_end": e.frame_end,
         "expected": e.expected,
+        "thumbnail": e.thumbnail,
     }
 
 
@@ -204,6 +205,7 @@ def read_results(out_dir: str | os.PathLike[str]) -> list[FileResult]:
                 frame_start=row["frame_start"],
                 frame_end=row["frame_end"],
                 expected=bool(row.get("expected")),
+                thumbnail=row.get("thumbnail"),
             )
         )
     results = []
@@ -223,3 +225,11 @@ def read_results(out_dir: str | os.PathLike[str]) -> list[FileResult]:
             )
         )
     return results
+
+
+def write_thumbnails(result: FileResult, out_dir: str | os.PathLike[str]) -> None:
+    """Write a result's thumbnail JPEGs under ``out_dir`` (their paths are relative to it)."""
+    for rel, data in result.thumbnails.items():
+        path = Path(out_dir) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)

@@ -20,6 +20,7 @@ DEFECTS = pa.schema(
         pa.field("frame_start", pa.int64()),
         pa.field("frame_end", pa.int64()),
         pa.field("expected", pa.bool_(), nullable=False),
+        pa.field("thumbnail", pa.string()),
     ]
 )
 
