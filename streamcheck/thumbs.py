@@ -11,6 +11,7 @@ and the parent writes them under ``DIR/thumbs/``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import deque
 
@@ -61,10 +62,12 @@ class ThumbnailKeeper:
             if ev.frame_start is None:
                 out.append(ev)
                 continue
-            near = [(abs(t - ev.start_s), v) for t, v in self._pinned.items()]
-            found = min(near, key=lambda x: x[0])[1] if near else None
-            if found is None or min(near, key=lambda x: x[0])[0] > 0.5:
-                found = self._find(ev.start_s)
+            pinned = min(
+                ((abs(t - ev.start_s), v) for t, v in self._pinned.items()),
+                key=lambda x: x[0],
+                default=None,
+            )
+            found = pinned[1] if pinned and pinned[0] <= 0.5 else self._find(ev.start_s)
             if found is None:
                 out.append(ev)
                 continue
@@ -76,11 +79,5 @@ class ThumbnailKeeper:
                     out.append(ev)
                     continue
                 images[name] = jpg.tobytes()
-            out.append(_with_thumbnail(ev, name))
+            out.append(dataclasses.replace(ev, thumbnail=name))
         return out, images
-
-
-def _with_thumbnail(ev: Event, name: str) -> Event:
-    import dataclasses
-
-    return dataclasses.replace(ev, thumbnail=name)
