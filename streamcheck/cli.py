@@ -472,7 +472,7 @@ def list_detectors(
         table.add_section()
         for i, f in enumerate(dataclasses.fields(params)):
             table.add_row(
-                name if i == 0 else "",
+                f"{name}\n[dim]{cls.description}[/dim]" if i == 0 else "",
                 cls.kind if i == 0 else "",
                 f.name,
                 str(getattr(params, f.name)),

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .config import Config
-from .model import FileInfo, FileResult, Status
-from .pipeline import analyze_file
+from .model import FileResult, Status
+from .pipeline import analyze_file, failed_result
 
 
 def _task(path: str, config: Config) -> FileResult:
@@ -48,8 +48,4 @@ def scan_on_cluster(files: list[str], config: Config, scheduler: str) -> Iterato
         except Exception as exc:  # a task the cluster gave up on (KilledWorker…)
             reason = f"the cluster gave up on it: {type(exc).__name__}: {exc}"
             for path in sorted(pending):
-                yield FileResult(
-                    info=FileInfo(path=path),
-                    status=Status.CRASHED,
-                    error=reason.splitlines()[0][:300],
-                )
+                yield failed_result(path, Status.CRASHED, reason.splitlines()[0][:300])

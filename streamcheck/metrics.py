@@ -80,12 +80,11 @@ class MetricsRecorder:
                 else None
                 for s in seconds
             ]
-        cols["rms_dbfs"] = [
-            _db(self._power[s] / self._samples[s], 10.0) if self._samples.get(s) else None
-            for s in seconds
-        ]
-        cols["peak_dbfs"] = [
-            _db(self._peak[s], 20.0) if self._samples.get(s) else None for s in seconds
-        ]
-        cols["momentary_lufs"] = [self._momentary.get(s) for s in seconds]
+        audio = {
+            "rms_dbfs": lambda s: _db(self._power[s] / self._samples[s], 10.0),
+            "peak_dbfs": lambda s: _db(self._peak[s], 20.0),
+            "momentary_lufs": lambda s: self._momentary.get(s),
+        }
+        for name in AUDIO_COLUMNS:
+            cols[name] = [audio[name](s) if self._samples.get(s) else None for s in seconds]
         return cols

@@ -235,6 +235,8 @@ class FileInfo:
     frames: int | None = None
     integrated_lufs: float | None = None
     loudness_range_lu: float | None = None
+    max_momentary_lufs: float | None = None
+    max_short_term_lufs: float | None = None
     true_peak_dbtp: float | None = None
 
 

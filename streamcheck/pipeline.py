@@ -35,7 +35,8 @@ from .model import (
 from .thumbs import ThumbnailKeeper
 
 
-def _file_info(path: str) -> FileInfo:
+def file_info(path: str) -> FileInfo:
+    """A FileInfo with what the file system says (size, mtime), if it says anything."""
     info = FileInfo(path=path)
     try:
         st = os.stat(path)
@@ -43,6 +44,11 @@ def _file_info(path: str) -> FileInfo:
     except OSError:
         pass
     return info
+
+
+def failed_result(path: str, status: Status, reason: str) -> FileResult:
+    """The row of a file whose analysis never returned (its worker died, timed out…)."""
+    return FileResult(info=file_info(path), status=status, error=reason)
 
 
 def analyze_file(
@@ -60,7 +66,7 @@ def analyze_file(
     config = config or Config()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     apath = os.path.abspath(os.fspath(path))
-    result = FileResult(info=_file_info(apath))
+    result = FileResult(info=file_info(apath))
     try:
         _run(apath, config, result, on_open)
     except (MediaOpenError, ParameterError) as exc:
@@ -152,6 +158,8 @@ def _run(
         if first.loudness is not None:
             info.integrated_lufs = first.loudness.integrated_lufs
             info.loudness_range_lu = first.loudness.range_lu
+            info.max_momentary_lufs = first.loudness.max_momentary_lufs
+            info.max_short_term_lufs = first.loudness.max_short_term_lufs
         if first.true_peak is not None and first.true_peak.size:
             info.true_peak_dbtp = dbtp(float(first.true_peak.max()))
     info.frames = stats.items("video") if has_video else None

@@ -43,7 +43,7 @@ from typing import Any
 from .config import Config
 from .discover import discover
 from .model import FileInfo, FileResult, Status
-from .pipeline import analyze_file
+from .pipeline import analyze_file, failed_result
 
 # One thread per worker for the numeric libraries: the parallelism is the files; BLAS's
 # spinning helper threads only burn the CPU time the other workers need.
@@ -176,14 +176,6 @@ def _markers(marker_dir: Path) -> dict[int, dict]:
     return out
 
 
-def _failed(path: str, status: Status, reason: str) -> FileResult:
-    info = FileInfo(path=path)
-    with contextlib.suppress(OSError):
-        st = os.stat(path)
-        info.size_bytes, info.mtime = st.st_size, st.st_mtime
-    return FileResult(info=info, status=status, error=reason)
-
-
 def scan(
     paths: Iterable[str],
     config: Config | None = None,
@@ -294,7 +286,9 @@ def _scan_local(
                             broken = exc
                             running[fut] = path
                         except Exception as exc:  # the task could not run or return
-                            yield _failed(path, Status.CRASHED, f"worker failed: {exc!r}"[:300])
+                            yield failed_result(
+                                path, Status.CRASHED, f"worker failed: {exc!r}"[:300]
+                            )
                 if broken is None:
                     continue
                 # The pool broke. A file the watchdog stopped explains it; otherwise every
@@ -325,7 +319,7 @@ def _clear(marker_dir: Path) -> None:
 def _blame(path: str, exc: BaseException, watchdog: _Watchdog) -> FileResult:
     """The result of a file whose worker died under it."""
     if path in watchdog.timed_out:
-        return _failed(path, Status.TIMEOUT, "time limit reached; the worker was stopped")
+        return failed_result(path, Status.TIMEOUT, "time limit reached; the worker was stopped")
     found = re.search(r"\{([^}]*)\}", str(exc))
     how = f"exit {found.group(1)}" if found else type(exc).__name__
-    return _failed(path, Status.CRASHED, f"the worker process died on this file ({how})")
+    return failed_result(path, Status.CRASHED, f"the worker process died on this file ({how})")

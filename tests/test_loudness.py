@@ -71,6 +71,8 @@ def test_tech_3341_integrated(tmp_path: Path, case, build, lufs):
     assert r.status.value == "ok", r.error
     assert r.info.integrated_lufs == pytest.approx(lufs, abs=0.1)
     if case == 1:  # a steady tone: momentary and short-term read the same
+        assert r.info.max_momentary_lufs == pytest.approx(-23.0, abs=0.1)
+        assert r.info.max_short_term_lufs == pytest.approx(-23.0, abs=0.1)
         assert max(m for m in r.metrics["momentary_lufs"] if m is not None) == pytest.approx(
             -23.0, abs=0.1
         )

@@ -79,12 +79,6 @@ class DropTracker:
         self._dropped += dropped
         return dropped, first
 
-    def unmatched_at_end(self) -> int:
-        """Packets left without a picture when the stream ended."""
-        n = len(self._pending)
-        self._pending = []
-        return n
-
     @property
     def reliable(self) -> bool:
         """False when most packets never matched a picture: the decoder does not carry packet

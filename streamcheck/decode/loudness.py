@@ -26,14 +26,13 @@ class R128Meter:
     """Feed decoded frames of one stream; read (time, M, S) as they come and a summary at the
     end. A stream whose frames the filter refuses is dropped with a reason (``error``)."""
 
-    def __init__(self, stream: av.audio.stream.AudioStream, origin_s: float) -> None:
+    def __init__(self, origin_s: float) -> None:
         self.origin_s = origin_s
         self.error: str | None = None
         self._last: dict[str, str] = {}
         self._max_m = -math.inf
         self._max_s = -math.inf
         self._graph = None
-        self._stream = stream
 
     def _build(self, frame: av.AudioFrame) -> None:
         graph = av.filter.Graph()

@@ -119,7 +119,7 @@ def iter_decoded(
         stats.streams[s.index] = StreamFacts(info=media.info_of(s))
     if not streams:
         return
-    meters = {s.index: R128Meter(s, media.origin_s) for s in media.audio} if loudness else {}
+    meters = {s.index: R128Meter(media.origin_s) for s in media.audio} if loudness else {}
     with LogTap() as tap:
         yield from _loop(media, stats, streams, tap, meters)
     for idx, meter in meters.items():

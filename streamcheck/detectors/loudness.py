@@ -35,9 +35,15 @@ PROFILES: dict[str, tuple[float, float, float]] = {  # target LUFS, tolerance LU
 PROFILE_NAMES = ("none", *PROFILES)
 
 
-def _check_profile(profile: str) -> None:
-    if profile not in PROFILE_NAMES:
-        raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, not {profile!r}")
+@dataclass(frozen=True)
+class _ProfileParams(ParamsBase):
+    """Params whose ``profile`` (declared by each subclass) must name a known profile."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        profile = getattr(self, "profile", "none")
+        if profile not in PROFILE_NAMES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, not {profile!r}")
 
 
 def dbtp(linear: float) -> float:
@@ -46,7 +52,7 @@ def dbtp(linear: float) -> float:
 
 
 @dataclass(frozen=True)
-class LoudnessParams(ParamsBase):
+class LoudnessParams(_ProfileParams):
     profile: str = param(
         "none",
         unit=None,
@@ -54,10 +60,6 @@ class LoudnessParams(ParamsBase):
         mirrors="EBU R128 / ATSC A/85",
     )
     severity: str = severity_param("error")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_profile(self.profile)
 
 
 class LoudnessDetector(Detector):
@@ -105,7 +107,7 @@ class LoudnessDetector(Detector):
 
 
 @dataclass(frozen=True)
-class TruePeakParams(ParamsBase):
+class TruePeakParams(_ProfileParams):
     profile: str = param(
         "none",
         unit=None,
@@ -114,10 +116,6 @@ class TruePeakParams(ParamsBase):
     )
     merge_gap_s: float = param(0.5, unit="s", help="Overs closer than this form one finding.")
     severity: str = severity_param("error")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_profile(self.profile)
 
 
 class TruePeakDetector(Detector):

@@ -86,6 +86,8 @@ def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict
             "frames": i.frames,
             "integrated_lufs": i.integrated_lufs,
             "loudness_range_lu": i.loudness_range_lu,
+            "max_momentary_lufs": i.max_momentary_lufs,
+            "max_short_term_lufs": i.max_short_term_lufs,
             "true_peak_dbtp": i.true_peak_dbtp,
             "defects": len(r.events),
             "worst_severity": worst.value if worst else None,

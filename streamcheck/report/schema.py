@@ -43,6 +43,8 @@ FILES = pa.schema(
         pa.field("frames", pa.int64()),
         pa.field("integrated_lufs", pa.float64()),
         pa.field("loudness_range_lu", pa.float64()),
+        pa.field("max_momentary_lufs", pa.float64()),
+        pa.field("max_short_term_lufs", pa.float64()),
         pa.field("true_peak_dbtp", pa.float64()),
         pa.field("defects", pa.int32(), nullable=False),
         pa.field("worst_severity", pa.string()),
