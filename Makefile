@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-report
 
 FUZZ_COUNT ?= 300
 
-.PHONY: help demo test lint format fuzz bench clean
+.PHONY: help demo screenshots test lint format fuzz bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,23 +24,27 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP) ## Set up, generate sample recordings with known defects, scan them
 	$(BIN)/python -m streamcheck.testmedia $(DEMO_DIR) demo
 	@echo
-	@echo '$$ streamcheck scan $(DEMO_DIR) --out $(DEMO_OUT)'
-	@$(BIN)/streamcheck scan $(DEMO_DIR) --out $(DEMO_OUT); code=$$?; \
+	@echo '$$ streamcheck scan $(DEMO_DIR) --out $(DEMO_OUT) --html'
+	@$(BIN)/streamcheck scan $(DEMO_DIR) --out $(DEMO_OUT) --html; code=$$?; \
 	  echo; echo "exit code $$code (1 = findings at or above --fail-on, as expected here)"; \
+	  echo "open $(DEMO_OUT)/report.html in a browser for timelines, plots and thumbnails"; \
 	  test $$code -le 1
 
+screenshots: demo ## Regenerate the README's screenshots from the demo scan (needs chromium)
+	$(BIN)/python docs/screenshots.py $(DEMO_OUT) docs/img
+
 test: $(STAMP) ## Set up, lint, run the test suite
-	$(BIN)/ruff check streamcheck tests bench
-	$(BIN)/ruff format --check streamcheck tests bench
+	$(BIN)/ruff check streamcheck tests bench docs
+	$(BIN)/ruff format --check streamcheck tests bench docs
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## ruff check and format check
-	$(BIN)/ruff check streamcheck tests bench
-	$(BIN)/ruff format --check streamcheck tests bench
+	$(BIN)/ruff check streamcheck tests bench docs
+	$(BIN)/ruff format --check streamcheck tests bench docs
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix streamcheck tests bench
-	$(BIN)/ruff format streamcheck tests bench
+	$(BIN)/ruff check --fix streamcheck tests bench docs
+	$(BIN)/ruff format streamcheck tests bench docs
 
 bench: $(STAMP) ## Benchmarks: ratios measured side by side (inputs generated into .cache/bench)
 	$(BIN)/python bench/bench.py

@@ -183,6 +183,14 @@ def scan(
             "DIR/thumbs/ (a thumbnail column in defects.parquet)."
         ),
     ] = False,
+    html: Annotated[
+        bool,
+        typer.Option(
+            "--html",
+            help="Also write DIR/report.html: one self-contained page with timelines, "
+            "per-second plots and thumbnails (implies --thumbnails).",
+        ),
+    ] = False,
     incremental: Annotated[
         bool,
         typer.Option(
@@ -210,7 +218,7 @@ def scan(
         config = load_config(config_file, profile, set_ or [])
         if detectors:
             config = config.with_detectors(detectors.split(","))
-        if thumbnails:
+        if thumbnails or html:
             config = dataclasses.replace(config, thumbnails=True)
         files = discover(paths, stdin=sys.stdin)
         memory = parse_size(max_memory) if max_memory is not None else None
@@ -284,13 +292,20 @@ def scan(
         from .report.machine import write_junit
 
         write_junit(results, junit, fail_on.value)
+    if html:
+        from .report.html import write_html
+
+        write_html(out)
     if not interrupted:
         clear_parts(out)
     if not quiet:
         render_summary(stdout, results, wall_s=wall)
         if kept:
             err.print(f"{kept} unchanged file(s) kept from earlier runs (not analysed again).")
-        err.print(f"Reports in {out}/ (defects, files, metrics .parquet)")
+        err.print(
+            f"Reports in {out}/ (defects, files, metrics .parquet"
+            + (", report.html)" if html else ")")
+        )
     if interrupted:
         err.print(
             f"Interrupted: {len(todo) - len(results)} of {len(todo)} files not done; "
@@ -376,8 +391,21 @@ def report(
     out: Annotated[Path, typer.Argument(help="The --out folder of an earlier scan.")] = Path(
         "streamcheck-report"
     ),
+    html: Annotated[
+        bool,
+        typer.Option(
+            "--html",
+            help="Write the self-contained HTML report (DIR/report.html) instead of printing "
+            "the summary.",
+        ),
+    ] = False,
+    html_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Where --html writes the page (default DIR/report.html)."),
+    ] = None,
 ) -> None:
-    """Show the summary of an earlier scan again, from its Parquet reports."""
+    """Show the summary of an earlier scan again, or write its HTML report, from its Parquet
+    reports."""
     from rich.console import Console
 
     from .report.parquet import FILES_FILE, read_results
@@ -385,6 +413,12 @@ def report(
 
     if not (out / FILES_FILE).is_file():
         raise _fail(f"no streamcheck report in {str(out)!r} (no {FILES_FILE})")
+    if html or html_file is not None:
+        from .report.html import write_html
+
+        written = write_html(out, html_file)
+        Console(stderr=True).print(f"HTML report: {written}")
+        return
     render_summary(Console(), read_results(out))
 
 

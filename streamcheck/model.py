@@ -59,6 +59,7 @@ class Event:
     frame_end: int | None = None
     expected: bool = False  # declared as there on purpose: kept, never fails a run
     thumbnail: str | None = None  # relative path of a JPEG of its first picture (--thumbnails)
+    thumbnail_middle: str | None = None  # … and of its middle picture, for findings ≥ 2 s
 
     @property
     def duration_s(self) -> float:

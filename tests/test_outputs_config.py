@@ -197,3 +197,76 @@ def test_thumbnails_show_the_first_picture_of_video_findings(two: Path, tmp_path
     run("scan", str(two), "-o", str(plain))
     assert not (plain / "thumbs").exists()
     assert all(x["thumbnail"] is None for x in pq.read_table(plain / "defects.parquet").to_pylist())
+
+
+def test_long_findings_get_a_middle_picture_from_the_same_pass(media_dir: Path, tmp_path: Path):
+    """The letterbox of letterbox_mp4 lasts the whole file while the picture moves: its
+    middle thumbnail must be the picture at 5 s, not its first one."""
+    import av
+    import cv2
+    import numpy as np
+
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(media_dir / "letterbox_mp4.mp4", d)
+    out = tmp_path / "rep"
+    run("scan", str(d), "-o", str(out), "--thumbnails")
+    box = next(
+        x
+        for x in pq.read_table(out / "defects.parquet").to_pylist()
+        if x["detector"] == "letterbox"
+    )
+    assert box["duration_s"] > 9
+    first = cv2.imread(str(out / box["thumbnail"]), cv2.IMREAD_GRAYSCALE)
+    middle = cv2.imread(str(out / box["thumbnail_middle"]), cv2.IMREAD_GRAYSCALE)
+    mid_t = (box["start_s"] + box["end_s"]) / 2
+    with av.open(str(d / "letterbox_mp4.mp4")) as c:
+        frames = [(f.time, f.to_ndarray(format="gray")) for f in c.decode(video=0)]
+    h, w = first.shape
+
+    def distance(img, t: float) -> float:
+        ref = min(frames, key=lambda f: abs(f[0] - t))[1]
+        ref = cv2.resize(ref, (w, h), interpolation=cv2.INTER_AREA).astype(int)
+        return float(np.abs(ref - img.astype(int)).mean())
+
+    # the decoded picture the middle thumbnail looks most like sits within 1/16 of the run of
+    # its middle (the subsample the thumbnail is made from differs from a resize of the full
+    # picture on fine texture, so the test looks for the best match, not an exact one)
+    best_t = min(frames, key=lambda f: distance(middle, f[0]))[0]
+    assert abs(best_t - mid_t) <= box["duration_s"] / 16
+    assert min(frames, key=lambda f: distance(first, f[0]))[0] <= box["start_s"] + 0.1
+
+
+def test_middle_picture_of_a_closed_run_is_kept_after_the_ring_forgets_it():
+    """A 30 s run closes long after its middle left the 10 s ring; the sampler kept it."""
+    import numpy as np
+
+    from streamcheck.model import Event, Severity, VideoFrame
+    from streamcheck.thumbs import ThumbnailKeeper
+
+    class Tracker:
+        open_start_s: float | None = None
+
+    class Detector:
+        tracker = Tracker()
+
+    keeper = ThumbnailKeeper("x.mp4")
+    det = Detector()
+    for i in range(60 * 25):  # 60 s at 25 fps; every picture is a flat grey of its own level
+        t = i / 25
+        det.tracker.open_start_s = 10.0 if 10.0 <= t < 40.0 else None
+        level = np.full((90, 160), i % 250, np.uint8)
+        frame = VideoFrame(i, t, 0.04, level, level, 1, 16, 235, 255)
+        keeper.update(frame, [det])
+    ev = Event("freeze", Severity.WARNING, 10.0, 40.0, "", frame_start=250, frame_end=1000)
+    (out,), images = keeper.attach([ev])
+    assert out.thumbnail and out.thumbnail_middle and len(images) == 2
+    import cv2
+
+    def level_of(name: str) -> float:
+        return float(cv2.imdecode(np.frombuffer(images[name], np.uint8), 0).mean())
+
+    assert abs(level_of(out.thumbnail) - 250 % 250) <= 1  # frame 250, the first
+    middle_index = int(out.thumbnail_middle.rsplit("_", 1)[1].split(".")[0])
+    assert abs(middle_index / 25 - 25.0) <= 30 / 16  # within 1/16 of the run of 25 s
+    assert abs(level_of(out.thumbnail_middle) - middle_index % 250) <= 1

@@ -51,6 +51,7 @@ def defect_row(path: str, e: Event) -> dict[str, object]:
         "frame_end": e.frame_end,
         "expected": e.expected,
         "thumbnail": e.thumbnail,
+        "thumbnail_middle": e.thumbnail_middle,
     }
 
 
@@ -208,6 +209,7 @@ def read_results(out_dir: str | os.PathLike[str]) -> list[FileResult]:
                 frame_end=row["frame_end"],
                 expected=bool(row.get("expected")),
                 thumbnail=row.get("thumbnail"),
+                thumbnail_middle=row.get("thumbnail_middle"),
             )
         )
     results = []

@@ -21,6 +21,7 @@ DEFECTS = pa.schema(
         pa.field("frame_end", pa.int64()),
         pa.field("expected", pa.bool_(), nullable=False),
         pa.field("thumbnail", pa.string()),
+        pa.field("thumbnail_middle", pa.string()),
     ]
 )
 

@@ -59,7 +59,7 @@ def hms(seconds: float | None) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
-def _display_paths(results: Sequence[FileResult]) -> dict[str, str]:
+def display_paths(results: Sequence[FileResult]) -> dict[str, str]:
     """Paths shortened to what tells them apart (relative to their common folder)."""
     paths = [r.path for r in results]
     if len(paths) <= 1:
@@ -75,7 +75,7 @@ def render_summary(
 ) -> None:
     """Print the summary of ``results`` (any order; shown sorted by path)."""
     ordered = sorted(results, key=lambda r: r.path)
-    names = _display_paths(ordered)
+    names = display_paths(ordered)
     table = Table(title="streamcheck", title_justify="left", show_lines=False, expand=False)
     table.add_column("file", overflow="fold")
     table.add_column("status")
