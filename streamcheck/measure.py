@@ -35,8 +35,16 @@ def _leading(flags: np.ndarray) -> int:
 def find_bars(small: np.ndarray, dark_code: int) -> tuple[int, int, int, int] | None:
     """(top, bottom, left, right) dark bars of a plane, in its own rows/columns; None when
     every row is dark (a black picture)."""
-    dark = small <= dark_code
     h, w = small.shape
+    # most pictures have no bars: when no edge row or column is dark, none is
+    edges = (small[0], small[-1], small[:, 0], small[:, -1])
+    limits = (w, w, h, h)
+    if all(
+        np.count_nonzero(line <= dark_code) < BAR_DARK_RATIO * n
+        for line, n in zip(edges, limits, strict=True)
+    ):
+        return 0, 0, 0, 0
+    dark = small <= dark_code
     rows = np.count_nonzero(dark, axis=1) >= BAR_DARK_RATIO * w
     if rows.all():
         return None
@@ -99,36 +107,39 @@ class AudioMeasure:
     """Streaming per-block measurements of one audio stream: the 4× oversampled true peak of
     every channel (``block.true_peak``), and its maximum over the stream (``true_peak``).
 
-    Oversampling is skipped for a block whose sample peak is more than 6 dB under the stream's
-    true peak so far and under −2 dBTP: between samples a band-limited signal rises about 3 dB
-    over its samples at most, so such a block can neither raise the maximum nor pass a delivery
-    ceiling. Its ``true_peak`` is then its sample peak (a lower bound, under any ceiling)."""
+    Oversampling is skipped for a channel whose sample peak in the block is more than 6 dB
+    under the stream's true peak so far and under −2 dBTP: between samples a band-limited
+    signal rises about 3 dB over its samples at most, so such a channel can neither raise the
+    maximum nor pass a delivery ceiling. Its ``true_peak`` is then its sample peak (a lower
+    bound, under any ceiling)."""
 
     def __init__(self) -> None:
-        self._phases = _interpolator()
+        # OpenCV's filter2D correlates: each phase's taps reversed give the convolution
+        self._kernels = [np.ascontiguousarray(p[::-1])[None, :] for p in _interpolator()]
         self._tail: np.ndarray | None = None  # the last TAPS/4 − 1 samples of each channel
         self.true_peak: np.ndarray | None = None
 
     def update(self, block: AudioBlock) -> None:
         x = block.samples
-        keep = self._phases.shape[1] - 1
+        keep = self._kernels[0].shape[1] - 1
         if self._tail is None or self._tail.shape[0] != x.shape[0]:
             self._tail = np.zeros((x.shape[0], keep), np.float32)
         ext = np.concatenate([self._tail, x], axis=1)
         self._tail = ext[:, -keep:]
         if x.shape[1] == 0:
             return
-        sample_peaks = np.abs(x).max(axis=1)
-        running = float(self.true_peak.max()) if self.true_peak is not None else 0.0
-        if float(sample_peaks.max()) < SKIP_BELOW * min(running, LOWEST_CEILING):
-            block.true_peak = sample_peaks
-            self.true_peak = np.maximum(self.true_peak, sample_peaks)
-            return
-        # every output sample of every phase at once: (channels, n, taps) windows × (taps, 4)
-        windows = np.lib.stride_tricks.sliding_window_view(ext, keep + 1, axis=1)
-        y = windows @ self._phases[:, ::-1].T  # convolution = correlation with reversed taps
-        peaks = np.maximum(np.abs(y).max(axis=(1, 2)), sample_peaks)
+        sample_peaks = block.magnitude.max(axis=1)
+        running = self.true_peak if self.true_peak is not None else np.zeros_like(sample_peaks)
+        floor = SKIP_BELOW * min(float(running.max()), LOWEST_CEILING)
+        peaks = sample_peaks.copy()
+        loud = np.flatnonzero(sample_peaks >= floor)  # channels that may matter
+        if loud.size:
+            rows = ext if loud.size == ext.shape[0] else ext[loud]
+            n = rows.shape[1] - keep
+            for kernel in self._kernels:  # each phase of the 4× oversampled signal
+                # filter2D (SIMD) is about 5× faster here than a matrix product of windows
+                y = cv2.filter2D(rows, -1, kernel, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+                y = y[:, :n]
+                peaks[loud] = np.maximum(peaks[loud], np.maximum(y.max(axis=1), -y.min(axis=1)))
         block.true_peak = peaks
-        self.true_peak = (
-            peaks.copy() if self.true_peak is None else np.maximum(self.true_peak, peaks)
-        )
+        self.true_peak = peaks.copy() if self.true_peak is None else np.maximum(running, peaks)

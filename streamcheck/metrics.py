@@ -55,7 +55,8 @@ class MetricsRecorder:
             sec = math.floor(t)
             if m > -120.0:
                 self._momentary[sec] = max(self._momentary.get(sec, -math.inf), m)
-        x = block.samples
+        x, mag = block.samples, block.magnitude
+        channels = x.shape[0]
         sr, t0 = block.sample_rate, block.t_s
         pos = 0
         while pos < block.n:
@@ -63,9 +64,10 @@ class MetricsRecorder:
             sec = math.floor(t)
             stop = min(block.n, max(pos + 1, math.ceil((sec + 1 - t0) * sr)))
             part = x[:, pos:stop]
-            self._power[sec] += float(np.square(part, dtype=np.float64).mean(axis=0).sum())
+            # the mean over channels of each sample's power, summed (vdot: one BLAS pass)
+            self._power[sec] += float(np.vdot(part, part)) / channels
             self._samples[sec] += stop - pos
-            self._peak[sec] = max(self._peak[sec], float(np.abs(part).max()))
+            self._peak[sec] = max(self._peak[sec], float(mag[:, pos:stop].max()))
             pos = stop
 
     def table(self) -> dict[str, list]:

@@ -141,10 +141,18 @@ class AudioBlock:
     samples: np.ndarray
     loudness: list[tuple[float, float, float]] = field(default_factory=list)
     true_peak: np.ndarray | None = None
+    _magnitude: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:
         return int(self.samples.shape[1])
+
+    @property
+    def magnitude(self) -> np.ndarray:
+        """``abs(samples)``, computed once for all the detectors that compare levels."""
+        if self._magnitude is None:
+            self._magnitude = np.abs(self.samples)
+        return self._magnitude
 
     @property
     def end_s(self) -> float:

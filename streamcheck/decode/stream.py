@@ -97,10 +97,13 @@ def _note_error(facts: StreamFacts, message: str) -> None:
         facts.messages.append(message)
 
 
-def _packet_time(packet: av.Packet, origin: float) -> float | None:
-    if packet.pts is None or packet.time_base is None:
+def _packet_time(packet: av.Packet, time_base: float | None, origin: float) -> float | None:
+    """The packet's presentation time (s, 0 = the file's start); ``time_base`` is its
+    stream's, as a float (PyAV builds a new Fraction on every ``packet.time_base``)."""
+    pts = packet.pts
+    if pts is None or time_base is None:
         return None
-    return float(packet.pts * packet.time_base) - origin
+    return pts * time_base - origin
 
 
 def iter_decoded(
@@ -146,6 +149,7 @@ def _loop(
     pending_errors: list[float] = []  # packet times of video errors not yet given to a frame
     drops = DropTracker()
     a_next_t: dict[int, float] = {}
+    time_bases = {s.index: float(s.time_base) if s.time_base else None for s in streams}
 
     packets = media.container.demux(*streams)
     while True:
@@ -160,7 +164,7 @@ def _loop(
         stats.packets += 1
         facts = stats.streams[packet.stream.index]
         is_video = video is not None and packet.stream.index == video.index
-        p_time = _packet_time(packet, origin)
+        p_time = _packet_time(packet, time_bases[packet.stream.index], origin)
         if is_video and packet.size:
             drops.packet(p_time, packet.is_discard)
         try:

@@ -60,8 +60,7 @@ class ClippingDetector(Detector):
         self._segment: _Segment | None = None
 
     def update(self, block: AudioBlock) -> None:
-        x = block.samples
-        clipped = np.abs(x) >= self.p.level
+        clipped = block.magnitude >= self.p.level
         clips: list[tuple[float, float, int, int]] = []  # start_s, end_s, samples, channel
         for ch in list(self._open):
             if not clipped[ch, :1].any():  # the clip ended at the block boundary

@@ -53,6 +53,7 @@ class DropoutDetector(Detector):
         self._t0: float | None = None
         self._sr = 0
         self._done_until = 0  # gaps ending before this sample were decided
+        self._waiting = False  # a gap in _env waits for its right side
 
     def update(self, block: AudioBlock) -> None:
         if block.n == 0:
@@ -60,14 +61,24 @@ class DropoutDetector(Detector):
         if self._t0 is None:
             self._t0, self._sr = block.t_s, block.sample_rate
         sr = self._sr
-        env = np.concatenate([self._env, np.abs(block.samples).max(axis=0)])
+        new = block.magnitude.max(axis=0)
+        env = np.concatenate([self._env, new])
         start = self._env_start
         ctx = max(1, round(self.p.context_s * sr))
         lo, hi = round(self.p.min_gap_s * sr), round(self.p.max_gap_s * sr)
+        keep = hi + 2 * ctx + 1
+        if not self._waiting and new.min() > self.zero:  # nothing to decide: the usual case
+            self._env = env[-keep:]
+            self._env_start = start + env.size - self._env.size
+            return
         starts, ends = runs_of_true(env <= self.zero)
+        self._waiting = False
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            if e + ctx > env.size or start + e <= self._done_until:
-                continue  # still open, or its right side not seen yet; or decided already
+            if e + ctx > env.size:
+                self._waiting = True  # still open, or its right side not seen yet
+                continue
+            if start + e <= self._done_until:
+                continue  # decided already
             self._done_until = start + e
             if s == 0 and start > 0:
                 continue  # began before the kept history: longer than any dropout
@@ -76,7 +87,6 @@ class DropoutDetector(Detector):
             before, after = env[max(0, s - ctx) : s], env[e : e + ctx]
             if before.size and before.max() >= self.present and after.max() >= self.present:
                 self._emit((start + s) / sr + self._t0, (start + e) / sr + self._t0)
-        keep = hi + 2 * ctx + 1
         self._env = env[-keep:]
         self._env_start = start + env.size - self._env.size
 

@@ -70,6 +70,17 @@ class _QuietRuns:
             self._close(t0 + (int(loud[k]) + 1) / sr, t0 + int(loud[k + 1]) / sr)
         self.since = t0 + (int(loud[-1]) + 1) / sr
 
+    def update_edges(self, first: int | None, last: int, t0: float, sr: int) -> None:
+        """The same, from the block's first and last loud sample only (``first`` None: no
+        loud sample): right when the block is shorter than ``min_duration_s``, so no quiet
+        stretch inside it can count."""
+        if self.since is None:
+            self.since = t0
+        if first is None:
+            return
+        self._close(self.since, t0 + first / sr)
+        self.since = t0 + (last + 1) / sr
+
     def finish(self, end_s: float) -> list[tuple[float, float]]:
         if self.since is not None:
             self._close(self.since, end_s)
@@ -97,15 +108,34 @@ class SilenceDetector(Detector):
         self.skip = {names.index("LFE")} if params.ignore_lfe and "LFE" in names else set()
 
     def update(self, block: AudioBlock) -> None:
-        loud = np.abs(block.samples) >= self.threshold
+        loud = block.magnitude >= self.threshold
         sr, t0 = block.sample_rate, block.t_s
-        self.mix.update(np.flatnonzero(loud.any(axis=0)), t0, sr)
-        if not self.p.per_channel or loud.shape[0] < 2:
-            return
-        if not self.channels:
+        per_channel = self.p.per_channel and loud.shape[0] >= 2
+        if per_channel and not self.channels:
             self.channels = [_QuietRuns(self.p.min_duration_s) for _ in range(loud.shape[0])]
-        for ch, runs in enumerate(self.channels[: loud.shape[0]]):
-            runs.update(np.flatnonzero(loud[ch]), t0, sr)
+        if block.n >= self.p.min_duration_s * sr:  # a silence may sit inside the block
+            self.mix.update(np.flatnonzero(loud.any(axis=0)), t0, sr)
+            if per_channel:
+                for ch, runs in enumerate(self.channels[: loud.shape[0]]):
+                    runs.update(np.flatnonzero(loud[ch]), t0, sr)
+            return
+        # the usual case (100 ms blocks, 2 s minimum): only each channel's first and last
+        # loud sample matter; argmax stops at the first True
+        any_loud = loud.any(axis=1)
+        n = block.n
+        edges = [
+            (int(row.argmax()), n - 1 - int(row[::-1].argmax())) if has else None
+            for row, has in zip(loud, any_loud.tolist(), strict=True)
+        ]
+        present = [e for e in edges if e is not None]
+        if present:
+            first = min(e[0] for e in present)
+            self.mix.update_edges(first, max(e[1] for e in present), t0, sr)
+        else:
+            self.mix.update_edges(None, 0, t0, sr)
+        if per_channel:
+            for runs, edge in zip(self.channels, edges, strict=False):
+                runs.update_edges(*(edge or (None, 0)), t0, sr)
 
     def finish(self, end_s: float) -> list[Event]:
         mix = self.mix.finish(end_s)
