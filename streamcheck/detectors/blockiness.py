@@ -91,9 +91,11 @@ class BlockinessDetector(Detector):
         score = blockiness_score(luma, self.p.line_step, code_max=frame.code_max)
         frame.features["blockiness"] = score
         hist = self._history
-        baseline = float(np.median(hist)) if hist else score
+        # the median is only needed for a score that could be blocky (rare)
         blocky = (
-            len(hist) > 0 and score >= self.p.min_score and score >= baseline * self.p.rise_ratio
+            len(hist) > 0
+            and score >= self.p.min_score
+            and score >= float(np.median(hist)) * self.p.rise_ratio
         )
         if not blocky:
             hist.append(score)

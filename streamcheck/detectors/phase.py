@@ -76,7 +76,7 @@ class PhaseDetector(Detector):
     def update(self, block: AudioBlock) -> None:
         if not self.pairs or block.n == 0:
             return
-        x = block.samples.astype(np.float64)
+        x = block.samples  # float32 dot products (BLAS), summed per window in float64
         if self._win_t is None:
             self._win_t = block.t_s
         win = max(1, round(self.p.window_s * block.sample_rate))
@@ -86,7 +86,7 @@ class PhaseDetector(Detector):
             part = x[:, pos : pos + take]
             for k, (a, b) in enumerate(self.pairs):
                 la, lb = part[a], part[b]
-                self._acc[k] += (la @ lb, la @ la, lb @ lb)
+                self._acc[k] += (float(la @ lb), float(la @ la), float(lb @ lb))
             self._count += take
             pos += take
             if self._count == win:
