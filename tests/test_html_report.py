@@ -206,6 +206,9 @@ def test_long_metrics_are_merged_to_a_bounded_number_of_points():
     assert len(ts) == PLOT_POINTS and np.nanmax(vs) == pytest.approx(1.0, abs=1e-3)
     svg = chart_svg(ts, vs, 36_000.0, -1.0, 1.0, [])
     assert svg.count(",") <= PLOT_POINTS + 4
+    v[: len(v) // 2] = np.nan  # a first half without values stays a gap when averaged
+    ts, vs = _downsample(t, v, "mean")
+    assert np.isnan(vs[: PLOT_POINTS // 2]).all() and not np.isnan(vs[PLOT_POINTS // 2 :]).any()
 
 
 def test_a_run_of_only_broken_files_still_gets_a_page(tmp_path: Path, page_of):

@@ -161,14 +161,12 @@ def _downsample(t: np.ndarray, v: np.ndarray, how: str) -> tuple[np.ndarray, np.
     if len(t) <= PLOT_POINTS:
         return t, v
     edges = np.linspace(0, len(t), PLOT_POINTS + 1).astype(int)[:-1]
-    with np.errstate(invalid="ignore"):
-        merged = (
-            np.fmax.reduceat(v, edges)
-            if how == "max"
-            else np.add.reduceat(np.nan_to_num(v), edges)
-            / np.maximum(np.add.reduceat(~np.isnan(v), edges), 1)
-        )
-    return t[edges], merged
+    if how == "max":
+        return t[edges], np.fmax.reduceat(v, edges)
+    counts = np.add.reduceat(~np.isnan(v), edges)
+    sums = np.add.reduceat(np.nan_to_num(v), edges)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return t[edges], np.where(counts > 0, sums / counts, np.nan)  # no value: a gap
 
 
 def chart_svg(
