@@ -5,7 +5,9 @@
 3. scaling: 8 files, --jobs 1 vs --jobs 2 (throughput);
 4. memory: peak RSS of a worker on a 10 s vs a 10 min 1080p file;
 5. the monolith claim: the same detectors as separate stages handing frames over files;
-6. start-up time of ``streamcheck --help`` and ``--version``.
+6. start-up time of ``streamcheck --help`` and ``--version``;
+7. instructions executed (valgrind's callgrind, when installed): streamcheck vs decode-only
+   counted exactly, which CPU seconds on a shared machine cannot be.
 
 Inputs are generated once into .cache/bench/ (a few minutes the first time).
 """
@@ -321,6 +323,29 @@ def peak_rss_mb(path: Path) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def instructions(kind: str, path: Path) -> int:
+    """Instructions a fresh process executes (callgrind) to import this module and run
+    ``kind`` ('start': nothing more, 'decode', 'streamcheck') on ``path``."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench; "
+        "from pathlib import Path; p = Path(sys.argv[2]); "
+        "{'start': lambda: None, 'decode': lambda: bench.decode_only(p), "
+        "'streamcheck': lambda: bench.streamcheck_run(p)}[sys.argv[1]]()"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        subprocess.run(
+            [*valgrind, sys.executable, "-c", code, kind, str(path)],
+            capture_output=True,
+            check=True,
+        )
+        for line in out.read_text().splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise RuntimeError("no instruction total in callgrind's output")
+
+
 # ---- the run ---------------------------------------------------------------------------------
 
 
@@ -442,6 +467,23 @@ def main() -> int:
             )
             ts.append(time.perf_counter() - w0)
         row(f"streamcheck {args[0]}", f"{min(ts) * 1000:.0f} ms")
+
+    print("\n### 7. Instructions executed (callgrind), start-up and imports subtracted\n")
+    if not shutil.which("valgrind"):
+        print("valgrind is not installed: skipped (apt-get install valgrind).")
+        return 0
+    from concurrent.futures import ThreadPoolExecutor
+
+    chosen = [ten_s, CACHE / INPUTS[1].filename, CACHE / INPUTS[3].filename]
+    jobs = [(k, p) for p in chosen for k in ("start", "decode", "streamcheck")]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        counts = dict(zip(jobs, pool.map(lambda j: instructions(*j), jobs), strict=True))
+    row("input", "decode only", "streamcheck", "ratio")
+    row("---", "---", "---", "---")
+    for p in chosen:
+        base = counts[("start", p)]
+        d, sc = counts[("decode", p)] - base, counts[("streamcheck", p)] - base
+        row(p.name, f"{d / 1e9:.2f} G", f"{sc / 1e9:.2f} G", f"{sc / d:.3f}×")
     return 0
 
 
