@@ -129,7 +129,12 @@ class AudioMeasure:
         if x.shape[1] == 0:
             return
         sample_peaks = block.magnitude.max(axis=1)
-        running = self.true_peak if self.true_peak is not None else np.zeros_like(sample_peaks)
+        channels = sample_peaks.size
+        old = self.true_peak if self.true_peak is not None else np.zeros(0, np.float32)
+        # the channel count can change mid-stream (a TS programme going 2.0 → 5.1): keep the
+        # maxima of every channel number seen
+        running = np.zeros(max(channels, old.size), np.float32)
+        running[: old.size] = old
         floor = SKIP_BELOW * min(float(running.max()), LOWEST_CEILING)
         peaks = sample_peaks.copy()
         loud = np.flatnonzero(sample_peaks >= floor)  # channels that may matter
@@ -142,4 +147,5 @@ class AudioMeasure:
                 y = y[:, :n]
                 peaks[loud] = np.maximum(peaks[loud], np.maximum(y.max(axis=1), -y.min(axis=1)))
         block.true_peak = peaks
-        self.true_peak = peaks.copy() if self.true_peak is None else np.maximum(running, peaks)
+        running[:channels] = np.maximum(running[:channels], peaks)
+        self.true_peak = running

@@ -148,3 +148,21 @@ def test_profiles_turn_compliance_findings_on(tmp_path: Path):
     assert ev.detector == "loudness" and "LU above the streaming target -14" in ev.detail
     with pytest.raises(ValueError, match="profile"):
         Config().with_overrides(["loudness.profile=loud"])
+
+
+def test_true_peak_keeps_every_channels_maximum_when_the_layout_changes():
+    """A TS programme switching 2.0 → 5.1 → 2.0: the stream's maximum keeps all six."""
+    from streamcheck.measure import AudioMeasure
+    from streamcheck.model import AudioBlock
+
+    def block(t: float, levels: list[float]) -> AudioBlock:
+        n = 4800
+        tone = np.sin(2 * np.pi * 1000 * np.arange(n) / 48000).astype(np.float32)
+        return AudioBlock(1, t, 48000, np.stack([tone * a for a in levels]))
+
+    m = AudioMeasure()
+    m.update(block(0.0, [0.1, 0.1]))
+    m.update(block(0.1, [0.2, 0.2, 0.3, 0.05, 0.9, 0.4]))
+    m.update(block(0.2, [0.5, 0.1]))
+    assert m.true_peak is not None and m.true_peak.shape == (6,)
+    assert m.true_peak == pytest.approx([0.5, 0.2, 0.3, 0.05, 0.9, 0.4], abs=0.01)
