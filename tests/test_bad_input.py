@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -55,3 +56,39 @@ def test_missing_and_broken_link(tmp_path: Path):
     assert r.status.value == "error" and "broken symbolic link" in r.error
     r = analyze_file(tmp_path / "gone.mp4")
     assert r.status.value == "error" and "not found" in r.error
+
+
+@pytest.mark.parametrize("layouts", [(2, 6, 2), (6, 2, 6)])
+def test_audio_layout_change_mid_stream(tmp_path: Path, layouts: tuple[int, int, int]):
+    """Broadcast TS recordings switch 2.0 ↔ 5.1 between programmes on the same PID: two real
+    TS files (stereo AAC, then 5.1 AAC, then stereo again) joined byte for byte. Every
+    per-channel measurement must cope with the channel count changing under it."""
+    from streamcheck.testmedia import Spec, generate
+
+    parts = []
+    for i, channels in enumerate(layouts):
+        spec = Spec(f"part{i}", "ts", "libx264", "aac", seed=40 + i, duration_s=3.0)
+        spec = dataclasses.replace(spec, channels=channels)
+        parts.append(generate(spec, tmp_path))
+    joined = tmp_path / "programmes.ts"
+    joined.write_bytes(b"".join(p.read_bytes() for p in parts))
+    import av
+
+    from streamcheck.decode.loudness import R128Meter
+
+    meter, readings, counts = R128Meter(0.0), [], []
+    with av.open(str(joined)) as c:
+        for f in c.decode(audio=0):
+            counts.append(len(f.layout.channels))
+            readings += meter.push(f)
+    summary = meter.finish()
+    # the decoder really changes its channel count, and the loudness meter follows it: a
+    # reading every 100 ms over all 9 s, not only until the first change
+    assert [k for i, k in enumerate(counts) if i == 0 or k != counts[i - 1]] == list(layouts)
+    assert meter.error is None and len(readings) >= 85
+    assert summary is not None and summary.integrated_lufs is not None
+    r = analyze_file(joined)
+    assert r.status.value == "ok", r.error
+    assert r.info.true_peak_dbtp is not None and r.info.integrated_lufs is not None
+    # all three parts were decoded: 3 × 3 s of pictures
+    assert r.info.frames is not None and r.info.frames >= 3 * 3 * 25 - 3

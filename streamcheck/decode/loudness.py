@@ -24,7 +24,13 @@ SILENT = -120.0  # what the filter reports (LUFS) before its first full window
 
 class R128Meter:
     """Feed decoded frames of one stream; read (time, M, S) as they come and a summary at the
-    end. A stream whose frames the filter refuses is dropped with a reason (``error``)."""
+    end. A stream whose frames the filter refuses is dropped with a reason (``error``).
+
+    The filter cannot change its input format on the fly, and broadcast recordings do (a TS
+    programme going from 2.0 to 5.1): when the sample rate, format or layout changes, the
+    current meter is finished and a new one starts, so readings go on. The stream's integrated
+    loudness and range are those of its longest segment (BS.1770 gating does not add up across
+    meters; a recording is mostly one programme); the maxima are over all segments."""
 
     def __init__(self, origin_s: float) -> None:
         self.origin_s = origin_s
@@ -33,6 +39,13 @@ class R128Meter:
         self._max_m = -math.inf
         self._max_s = -math.inf
         self._graph = None
+        self._key: tuple | None = None  # (rate, format, layout) the graph was built for
+        self._samples = 0  # samples fed to the current graph
+        self._segments: list[tuple[float, dict[str, str]]] = []  # (seconds, last reading)
+
+    @staticmethod
+    def _key_of(frame: av.AudioFrame) -> tuple:
+        return frame.sample_rate, frame.format.name, frame.layout.name
 
     def _build(self, frame: av.AudioFrame) -> None:
         graph = av.filter.Graph()
@@ -48,18 +61,36 @@ class R128Meter:
         meter.link_to(sink)
         graph.configure()
         self._graph = graph
+        self._key = self._key_of(frame)
+        self._samples = 0
+        self._last = {}
+
+    def _end_segment(self) -> list[tuple[float, float, float]]:
+        """Flush the current graph; keep its last reading and length."""
+        if self._graph is None:
+            return []
+        self._graph.push(None)
+        out = self._drain()
+        if self._last and self._key is not None:
+            self._segments.append((self._samples / self._key[0], self._last))
+        self._graph = None
+        return out
 
     def push(self, frame: av.AudioFrame | None) -> list[tuple[float, float, float]]:
         """Readings that became available: (time s, momentary LUFS, short-term LUFS)."""
         if self.error is not None:
             return []
         try:
+            if frame is None:
+                return self._end_segment()
+            out = []
+            if self._graph is not None and self._key_of(frame) != self._key:
+                out = self._end_segment()
             if self._graph is None:
-                if frame is None:
-                    return []
                 self._build(frame)
             self._graph.push(frame)
-            return self._drain()
+            self._samples += frame.samples
+            return out + self._drain()
         except (av.FFmpegError, ValueError) as exc:
             self.error = f"loudness meter stopped: {exc}"
             return []
@@ -83,11 +114,12 @@ class R128Meter:
     def finish(self) -> LoudnessSummary | None:
         """Flush the filter; the stream's integrated loudness, range and maxima."""
         self.push(None)
-        if not self._last:
+        if not self._segments:
             return None
+        last = max(self._segments, key=lambda seg: seg[0])[1]  # the longest segment's
 
         def value(key: str) -> float | None:
-            v = float(self._last.get(key, "nan"))
+            v = float(last.get(key, "nan"))
             return None if math.isnan(v) else v
 
         integrated = value("lavfi.r128.I")

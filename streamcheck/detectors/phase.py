@@ -85,6 +85,8 @@ class PhaseDetector(Detector):
             take = min(block.n - pos, win - self._count)
             part = x[:, pos : pos + take]
             for k, (a, b) in enumerate(self.pairs):
+                if b >= part.shape[0]:  # the layout shrank mid-stream: pair not present
+                    continue
                 la, lb = part[a], part[b]
                 self._acc[k] += (float(la @ lb), float(la @ la), float(lb @ lb))
             self._count += take
