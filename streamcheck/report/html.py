@@ -295,6 +295,8 @@ def _tick_label(t: float) -> str:
 
 
 def _thumb(out: Path, rel: str | None, alt: str, cache: dict[str, str]) -> str:
+    """An <img> of a thumbnail as a data: URL (``cache``: one file's encoded images, since
+    findings that start on the same picture share it)."""
     if not rel:
         return ""
     if rel not in cache:
@@ -302,7 +304,6 @@ def _thumb(out: Path, rel: str | None, alt: str, cache: dict[str, str]) -> str:
             data = (out / rel).read_bytes()
         except OSError:
             return ""
-        cache.clear()  # thumbnails are not shared between files: keep one file's worth
         cache[rel] = base64.b64encode(data).decode()
     return f'<img alt="{_esc(alt)}" title="{_esc(alt)}" src="data:image/jpeg;base64,{cache[rel]}">'
 
@@ -351,7 +352,11 @@ def _facts(r: FileResult) -> str:
     return " · ".join(_esc(p) for p in parts)
 
 
-def file_section(out: Path, r: FileResult, name: str, metrics, opened: bool) -> str:
+def file_section(
+    out: Path, r: FileResult, name: str, metrics: dict[str, np.ndarray] | None, opened: bool
+) -> str:
+    """One media file's collapsible section: header line (name, status, worst severity,
+    findings by detector, timeline) and body (facts, plots, findings with thumbnails)."""
     worst = r.worst_severity
     classes = ["file", f"worst-{worst.value}" if worst else "worst-none"]
     if r.status is not Status.OK:
