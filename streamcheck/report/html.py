@@ -102,6 +102,8 @@ table.findings td.time{white-space:nowrap;font-family:ui-monospace,monospace;fon
 table.findings img{height:72px;margin-right:4px;border:1px solid #ccc;display:inline-block}
 tr.expected{color:var(--mute)}
 .filelevel{font-size:12px;color:#444}
+.key{margin-left:8px}
+.key i{display:inline-block;width:10px;height:10px;margin-right:3px;vertical-align:-1px}
 """
 
 
@@ -474,7 +476,15 @@ def _write_page(
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{_esc(title)}</h1>"
-        "<div class='meta'>worst first; click a file to open its plots and findings</div>"
+        "<div class='meta'>worst first; click a file to open its plots and findings · "
+        + " ".join(
+            f"<span class='key'><i style='background:{colour}'></i>{label}</span>"
+            for label, colour in (
+                *((s.value, SEVERITY_COLOUR[s]) for s in reversed(Severity)),
+                ("expected", "#aaa"),
+            )
+        )
+        + "</div>"
         f"</header><main>{_summary(results, meta)}<section class='files'>\n"
     )
     opened_left = len(results) if len(results) <= OPEN_ALL_UP_TO else OPEN_WORST
