@@ -28,12 +28,15 @@ if chromium_path() is None:
     pytest.skip("chromium not installed (apt-get install chromium)", allow_module_level=True)
 
 
+ODD_NAME = 'it\'s <b>not & "media".mp4'  # must show as text, not as markup
+
+
 @pytest.fixture(scope="module")
 def scanned(media_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("html_in")
     for name in ("h264_aac_mp4.mp4", "neg_cuts_loud_pcm.mov", "letterbox_mp4.mp4"):
         shutil.copy(media_dir / name, src)
-    (src / "notes.mp4").write_text("not a video\n")
+    (src / ODD_NAME).write_text("not a video\n")
     out = tmp_path_factory.mktemp("html_out")
     r = subprocess.run(
         [sys.executable, "-m", "streamcheck", "scan", str(src), "-o", str(out), "--html", "-q"],
@@ -87,6 +90,8 @@ def test_summary_and_worst_first_sections(scanned: Path, page_of):
     ]
     assert ranks == sorted(ranks, reverse=True) and ranks[-1] == 0
     broken = page.locator("details.file").first
+    assert broken.locator("summary .name").inner_text() == ODD_NAME
+    assert broken.locator("summary b").count() == 0  # the name's <b> stayed text
     assert broken.locator(".reason").is_visible()
     assert broken.locator(".reason").inner_text() == by_path[order[0]]["error"]
     # nothing but the file itself and its inline data was asked for
