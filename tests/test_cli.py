@@ -14,18 +14,7 @@ import pytest
 
 from streamcheck.report import schema
 from streamcheck.report.parquet import read_run_meta
-
-
-def run(*args: str, stdin: str | None = None, cwd: Path | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "streamcheck", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "250"},  # wide enough that rich folds no cell
-    )
+from tests.cli import run
 
 
 @pytest.fixture()

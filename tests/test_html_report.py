@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -21,6 +19,7 @@ from streamcheck.model import Severity, Status
 from streamcheck.report.html import OPEN_WORST, PLOT_POINTS, write_html
 from streamcheck.report.parquet import read_results, write_reports
 from streamcheck.testmedia.browser import browser, chromium_path
+from tests.cli import run
 
 if chromium_path() is None:
     if os.environ.get("STREAMCHECK_REQUIRE_BROWSER"):
@@ -38,12 +37,7 @@ def scanned(media_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(media_dir / name, src)
     (src / ODD_NAME).write_text("not a video\n")
     out = tmp_path_factory.mktemp("html_out")
-    r = subprocess.run(
-        [sys.executable, "-m", "streamcheck", "scan", str(src), "-o", str(out), "--html", "-q"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    r = run("scan", str(src), "-o", str(out), "--html", "-q")
     assert r.returncode == 3, r.stderr  # one file could not be analysed
     assert (out / "report.html").is_file()
     return out
@@ -221,19 +215,9 @@ def test_a_run_of_only_broken_files_still_gets_a_page(tmp_path: Path, page_of):
     src.mkdir()
     (src / "empty.mkv").write_bytes(b"")
     out = tmp_path / "out"
-    r = subprocess.run(
-        [sys.executable, "-m", "streamcheck", "scan", str(src), "-o", str(out), "-q"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = run("scan", str(src), "-o", str(out), "-q")
     assert r.returncode == 3
-    r = subprocess.run(
-        [sys.executable, "-m", "streamcheck", "report", str(out), "--html"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = run("report", str(out), "--html")
     assert r.returncode == 0 and "report.html" in r.stderr
     page = page_of(out / "report.html")
     assert page.locator("details.file .reason").is_visible()  # the one section is opened

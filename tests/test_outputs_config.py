@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,17 +12,7 @@ import pytest
 
 from streamcheck.config import PROFILES, load_config
 from streamcheck.errors import ParameterError
-
-
-def run(*args: str, cwd: Path | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "streamcheck", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "250"},
-    )
+from tests.cli import run
 
 
 @pytest.fixture()

@@ -18,18 +18,9 @@ from streamcheck.config import Config
 from streamcheck.report.store import PARTS_DIR
 from streamcheck.runner import scan_files
 from streamcheck.testmedia.fuzz import make_variants
+from tests.cli import run
 
 CLEAN = ("h264_aac_mp4.mp4", "pcm_wav.wav", "neg_cuts_loud_pcm.mov", "hevc_opus_mkv.mkv")
-
-
-def run(*args: str, env: dict | None = None, timeout: float = 300):
-    return subprocess.run(
-        [sys.executable, "-m", "streamcheck", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "COLUMNS": "250", **(env or {})},
-    )
 
 
 def rows(out: Path, name: str = "files") -> list[dict]:

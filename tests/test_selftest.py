@@ -3,22 +3,14 @@ detector."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from streamcheck.detectors import REGISTRY
+from tests import cli
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "streamcheck", "selftest", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+def run(*args: str):
+    return cli.run("selftest", *args, timeout=600)
 
 
 def test_selftest_passes_and_scores_every_detector(tmp_path: Path):

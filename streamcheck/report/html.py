@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from ..model import Event, FileResult, Severity, Status
 from .parquet import FILES_FILE, METRICS_FILE, read_results, read_run_meta
-from .summary import display_paths, hms
+from .summary import display_paths, has_place_in_time, hms
 
 HTML_FILE = "report.html"
 TIMELINE_UNITS = 1000  # SVG user units across a timeline or plot (the page scales them)
@@ -122,12 +122,6 @@ def _rank(r: FileResult) -> tuple:
     )
 
 
-def _timed(e: Event) -> bool:
-    from ..detectors import REGISTRY
-
-    return not (e.detector in REGISTRY and REGISTRY[e.detector].kind == "file")
-
-
 def _span(e: Event, duration: float) -> tuple[float, float]:
     """x and width in user units of a finding on a bar of TIMELINE_UNITS over ``duration``."""
     x = max(0.0, min(e.start_s, duration)) / duration * TIMELINE_UNITS
@@ -145,7 +139,7 @@ def timeline_svg(r: FileResult) -> str:
         f'<rect class="track" x="0" y="0" width="{TIMELINE_UNITS}" height="10" fill="#e8e8e8"/>',
     ]
     if duration > 0:
-        for e in sorted((e for e in r.events if _timed(e)), key=lambda e: e.severity.rank):
+        for e in sorted(filter(has_place_in_time, r.events), key=lambda e: e.severity.rank):
             x, w = _span(e, duration)
             colour = "#aaa" if e.expected else SEVERITY_COLOUR[e.severity]
             tip = f"{e.detector} {e.severity.value} {hms(e.start_s)}–{hms(e.end_s)}: {e.detail}"
@@ -253,7 +247,7 @@ def _plots(r: FileResult, metrics: dict[str, np.ndarray] | None) -> str:
     duration = r.info.duration_s or 0.0
     if not metrics or duration <= 0 or "t_s" not in metrics or not len(metrics["t_s"]):
         return ""
-    timed = [e for e in r.events if _timed(e)]
+    timed = [e for e in r.events if has_place_in_time(e)]
     rows = []
     for column, label, unit, fixed, how in PLOTS:
         if column not in metrics or np.isnan(metrics[column]).all():
@@ -380,7 +374,7 @@ def file_section(
     body = [f"<div class='facts'>{hms(r.info.duration_s)} · {_facts(r)}</div>"]
     if r.error:
         body.append(f"<div class='reason'>{_esc(r.error)}</div>")
-    untimed = [e for e in r.events if not _timed(e)]
+    untimed = [e for e in r.events if not has_place_in_time(e)]
     if untimed:
         body.append(
             "<div class='filelevel'>whole file: "

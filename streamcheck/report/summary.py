@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..model import FileResult, Severity, Status
+from ..model import Event, FileResult, Severity, Status
 
 SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
 STATUS_STYLE = {
@@ -25,18 +25,22 @@ TIMELINE_WIDTH = 40  # characters of the per-file timeline bar
 BAR = {Severity.INFO: "▂", Severity.WARNING: "▅", Severity.ERROR: "█"}
 
 
+def has_place_in_time(e: Event) -> bool:
+    """False for file-level findings (A/V offset, loudness…): a timeline has no place for
+    them, they are listed instead."""
+    from ..detectors import REGISTRY
+
+    return not (e.detector in REGISTRY and REGISTRY[e.detector].kind == "file")
+
+
 def timeline(result: FileResult, width: int = TIMELINE_WIDTH) -> Text:
     """A one-line bar over the file's duration: where its findings sit, by worst severity per
     cell (error █ red, warning ▅ yellow, info ▂ cyan; ─ nothing). File-level findings (A/V
     offset, loudness…) have no place in time and are left to the findings column."""
-    from ..detectors import REGISTRY
-
     duration = result.info.duration_s or 0.0
     cells: list[Severity | None] = [None] * width
     if duration > 0:
-        for e in result.events:
-            if e.detector in REGISTRY and REGISTRY[e.detector].kind == "file":
-                continue
+        for e in filter(has_place_in_time, result.events):
             first = min(width - 1, int(e.start_s / duration * width))
             last = min(width - 1, max(first, int((e.end_s - 1e-9) / duration * width)))
             for i in range(first, last + 1):
