@@ -133,7 +133,9 @@ class AudioBlock:
     = 1.0, starting at ``t_s`` seconds. ``loudness`` holds the loudness meter's readings that
     became available with this block: (time s, momentary LUFS, short-term LUFS), 100 ms apart.
     ``true_peak`` is the block's 4× oversampled peak per channel (linear, 1.0 = full scale),
-    filled by the measure step."""
+    and ``true_peak_overs`` where it reaches −2 dBTP, the lowest delivery ceiling: (channel,
+    start s, end s, linear true peak) of stretches of about 10 ms; both filled by the measure
+    step."""
 
     stream_index: int
     t_s: float
@@ -141,6 +143,7 @@ class AudioBlock:
     samples: np.ndarray
     loudness: list[tuple[float, float, float]] = field(default_factory=list)
     true_peak: np.ndarray | None = None
+    true_peak_overs: list[tuple[int, float, float, float]] = field(default_factory=list)
     _magnitude: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -21,9 +21,8 @@ def float_planar(frame: av.AudioFrame) -> np.ndarray:
     beyond ±1.0; they are kept (clipping detection relies on them)."""
     fmt = frame.format
     data = frame.to_ndarray()
-    channels = len(frame.layout.channels)
-    if not fmt.is_planar:
-        data = data.reshape(-1, channels).T
+    if not fmt.is_planar:  # (nb_channels: len(layout.channels) builds an object per channel)
+        data = data.reshape(-1, frame.layout.nb_channels).T
     if fmt.name == "fltp":
         return data
     divisor, offset = _SCALE[fmt.name.rstrip("p")]

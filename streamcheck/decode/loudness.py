@@ -41,6 +41,8 @@ class R128Meter:
         self._graph = None
         self._key: tuple | None = None  # (rate, format, layout) the graph was built for
         self._samples = 0  # samples fed to the current graph
+        self._unread = 0  # samples pushed that the filter has not given back yet
+        self._frame = 1  # samples per reading: the filter works in 100 ms frames
         self._segments: list[tuple[float, dict[str, str]]] = []  # (seconds, last reading)
 
     @staticmethod
@@ -63,6 +65,8 @@ class R128Meter:
         self._graph = graph
         self._key = self._key_of(frame)
         self._samples = 0
+        self._unread = 0
+        self._frame = max(1, frame.sample_rate // 10)
         self._last = {}
 
     def _end_segment(self) -> list[tuple[float, float, float]]:
@@ -70,7 +74,7 @@ class R128Meter:
         if self._graph is None:
             return []
         self._graph.push(None)
-        out = self._drain()
+        out = self._drain(flush=True)
         if self._last and self._key is not None:
             self._segments.append((self._samples / self._key[0], self._last))
         self._graph = None
@@ -90,18 +94,23 @@ class R128Meter:
                 self._build(frame)
             self._graph.push(frame)
             self._samples += frame.samples
+            self._unread += frame.samples
             return out + self._drain()
         except (av.FFmpegError, ValueError) as exc:
             self.error = f"loudness meter stopped: {exc}"
             return []
 
-    def _drain(self) -> list[tuple[float, float, float]]:
+    def _drain(self, flush: bool = False) -> list[tuple[float, float, float]]:
+        """Readings of the frames the filter gives back. Until a whole frame has been pushed
+        none can be ready, and a pull is not tried: PyAV raises an exception for a pull
+        that finds nothing, 10 µs, which was paid for every decoded frame."""
         out = []
-        while True:
+        while flush or self._unread >= self._frame:
             try:
                 frame = self._graph.pull()
             except (av.BlockingIOError, av.EOFError):
                 return out
+            self._unread -= frame.samples
             md = frame.metadata
             if not md or "lavfi.r128.M" not in md:
                 continue
@@ -110,6 +119,7 @@ class R128Meter:
             self._max_m, self._max_s = max(self._max_m, m), max(self._max_s, s)
             t = (frame.time or 0.0) - self.origin_s
             out.append((t, m, s))
+        return out
 
     def finish(self) -> LoudnessSummary | None:
         """Flush the filter; the stream's integrated loudness, range and maxima."""

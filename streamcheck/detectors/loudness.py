@@ -21,8 +21,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..model import AudioBlock, Event, FileFacts, StreamInfo
 from .base import Detector, ParamsBase, on_channels, param, severity_param
 from .intervals import RunTracker
@@ -136,15 +134,24 @@ class TruePeakDetector(Detector):
         self._channels: set[int] = set()
 
     def update(self, block: AudioBlock) -> None:
-        if block.true_peak is None or math.isinf(self.ceiling):
+        """Overs located to the measure step's stretches of about 10 ms (all channels merged)."""
+        if math.isinf(self.ceiling):
             return
-        over = np.flatnonzero(block.true_peak > self.ceiling)
-        peak = float(block.true_peak.max()) if block.true_peak.size else 0.0
-        if over.size:
-            self._channels.update(over.tolist())
-        self._emit(self.tracker.update(bool(over.size), block.t_s, 0, peak))
-        if over.size:  # the block's end closes the stretch unless the next one is over too
-            self._emit(self.tracker.update(False, block.end_s, 0, 0.0))
+        overs = sorted(o for o in block.true_peak_overs if o[3] > self.ceiling)
+        if not overs:
+            self._emit(self.tracker.update(False, block.t_s))
+            return
+        spans: list[list[float]] = []  # start s, end s, peak
+        for channel, start, end, peak in overs:
+            self._channels.add(channel)
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], end)
+                spans[-1][2] = max(spans[-1][2], peak)
+            else:
+                spans.append([start, end, peak])
+        for start, end, peak in spans:
+            self._emit(self.tracker.update(True, start, 0, peak))
+            self._emit(self.tracker.update(False, end, 0, 0.0))
 
     def finish(self, end_s: float) -> list[Event]:
         self._emit(self.tracker.finish(end_s))
