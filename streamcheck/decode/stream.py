@@ -16,7 +16,7 @@ import numpy as np
 
 from ..model import AudioBlock, StreamFacts, VideoFrame
 from .anomalies import MAX_MESSAGES, DropTracker, LogTap
-from .audio import float_planar
+from .audio import block_samples
 from .loudness import R128Meter
 from .probe import Media
 from .video import luma_plane, nominal_range, subsample_step
@@ -51,40 +51,43 @@ JOIN_TOLERANCE_S = 0.0005  # frames further apart than this start a new block
 class _Rechunker:
     """Joins consecutive decoded audio frames of one stream into blocks of about
     :data:`BLOCK_S`: fewer, larger numpy calls per second of sound. A frame that does not
-    start where the previous one ended (a timestamp jump or wobble) starts a new block, so the
-    detectors still see every discontinuity."""
+    start where the previous one ended (a timestamp jump or wobble), or changes format or
+    layout, starts a new block, so the detectors still see every discontinuity. The frames'
+    samples are converted once per block (:func:`block_samples`)."""
 
     def __init__(self, index: int) -> None:
         self.index = index
-        self._parts: list[np.ndarray] = []
+        self._frames: list[av.AudioFrame] = []
         self._readings: list[tuple[float, float, float]] = []
         self._t = 0.0
         self._n = 0
         self._sr = 0
+        self._key: tuple[str, int] = ("", 0)
 
-    def add(self, t_s: float, sr: int, samples: np.ndarray, readings: list) -> list[AudioBlock]:
+    def add(self, t_s: float, frame: av.AudioFrame, readings: list) -> list[AudioBlock]:
         out = []
-        if self._parts and (
+        sr, key = frame.sample_rate, (frame.format.name, frame.layout.nb_channels)
+        if self._frames and (
             sr != self._sr
-            or samples.shape[0] != self._parts[0].shape[0]
+            or key != self._key
             or abs(t_s - (self._t + self._n / self._sr)) > JOIN_TOLERANCE_S
         ):
             out += self.flush()
-        if not self._parts:
-            self._t, self._sr = t_s, sr
-        self._parts.append(samples)
+        if not self._frames:
+            self._t, self._sr, self._key = t_s, sr, key
+        self._frames.append(frame)
         self._readings += readings
-        self._n += samples.shape[1]
+        self._n += frame.samples
         if self._n >= BLOCK_S * sr:
             out += self.flush()
         return out
 
     def flush(self) -> list[AudioBlock]:
-        if not self._parts:
+        if not self._frames:
             return []
-        x = self._parts[0] if len(self._parts) == 1 else np.concatenate(self._parts, axis=1)
+        x = block_samples(self._frames)
         block = AudioBlock(self.index, self._t, self._sr, x, loudness=self._readings)
-        self._parts, self._readings, self._n = [], [], 0
+        self._frames, self._readings, self._n = [], [], 0
         return [block]
 
 
@@ -231,14 +234,13 @@ def _loop(
                 idx = packet.stream.index
                 t = frame.time
                 t_s = (t - origin) if t is not None else a_next_t.get(idx, 0.0)
-                samples = float_planar(frame)
-                end = t_s + samples.shape[1] / frame.sample_rate
+                end = t_s + frame.samples / frame.sample_rate
                 a_next_t[idx] = end
                 if facts.start_s is None:
                     facts.start_s = t_s
                 facts.items += 1
                 facts.end_s = max(facts.end_s or 0.0, end)
                 readings = meters[idx].push(frame) if idx in meters else []
-                yield from rechunk[idx].add(t_s, frame.sample_rate, samples, readings)
+                yield from rechunk[idx].add(t_s, frame, readings)
     for r in rechunk.values():
         yield from r.flush()
