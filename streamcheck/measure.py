@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from .detectors.loudness import PROFILES
-from .detectors.planes import BLOCK, dark_code_threshold
+from .detectors.planes import block_means, dark_code_threshold, mean_abs_diff
 from .model import AudioBlock, VideoFrame
 
 BAR_PIXEL_THRESHOLD = 0.10  # fraction of the nominal range: blackdetect's pixel_black_th
@@ -38,11 +38,12 @@ def find_bars(small: np.ndarray, dark_code: int) -> tuple[int, int, int, int] | 
     every row is dark (a black picture)."""
     h, w = small.shape
     # most pictures have no bars: when no edge row or column is dark, none is
-    edges = (small[0], small[-1], small[:, 0], small[:, -1])
-    limits = (w, w, h, h)
-    if all(
-        np.count_nonzero(line <= dark_code) < BAR_DARK_RATIO * n
-        for line, n in zip(edges, limits, strict=True)
+    edges = np.concatenate((small[0], small[-1], small[:, 0], small[:, -1])) <= dark_code
+    if (
+        np.count_nonzero(edges[:w]) < BAR_DARK_RATIO * w
+        and np.count_nonzero(edges[w : 2 * w]) < BAR_DARK_RATIO * w
+        and np.count_nonzero(edges[2 * w : 2 * w + h]) < BAR_DARK_RATIO * h
+        and np.count_nonzero(edges[2 * w + h :]) < BAR_DARK_RATIO * h
     ):
         return 0, 0, 0, 0
     dark = small <= dark_code
@@ -62,20 +63,12 @@ class VideoMeasure:
 
     def update(self, frame: VideoFrame) -> None:
         small = frame.small
-        frame.features["luma_mean"] = cv2.mean(small)[0] / frame.code_max
+        frame.features["luma_mean"] = cv2.sumElems(small)[0] / small.size / frame.code_max
         prev = self._prev
         if prev is not None and prev.shape == small.shape:
-            frame.features["motion"] = cv2.mean(cv2.absdiff(small, prev))[0] / frame.code_max
+            frame.features["motion"] = mean_abs_diff(small, prev, frame.code_max)
         self._prev = small
-        h, w = small.shape
-        if h >= BLOCK and w >= BLOCK:
-            frame.blocks = cv2.resize(
-                small[: h // BLOCK * BLOCK, : w // BLOCK * BLOCK].astype(np.float32),
-                (w // BLOCK, h // BLOCK),
-                interpolation=cv2.INTER_AREA,
-            )
-        else:
-            frame.blocks = np.array([[small.mean()]], dtype=np.float32)
+        frame.blocks = block_means(small)
         if self._dark is None:
             self._dark = dark_code_threshold(
                 frame.black_level, frame.white_level, BAR_PIXEL_THRESHOLD

@@ -192,11 +192,8 @@ def _loop(
             if isinstance(frame, av.VideoFrame):
                 t = frame.time
                 t_s = (t - origin) if t is not None else v_next_t
-                dur = (
-                    float(frame.duration * frame.time_base)
-                    if frame.duration and frame.time_base
-                    else frame_s
-                )
+                tb = frame.time_base  # a new Fraction per access: read once, no Fraction product
+                dur = frame.duration * float(tb) if frame.duration and tb else frame_s
                 luma, bits = luma_plane(frame)
                 if v_index == 0:
                     step = subsample_step(*luma.shape)

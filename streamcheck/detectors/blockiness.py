@@ -55,7 +55,7 @@ def blockiness_score(
     dv = cv2.absdiff(cols[1:], cols[:-1])
     eh = dh[:, grid - 1 :: grid]
     ev = dv[grid - 1 :: grid]
-    edge_sum = float(eh.sum(dtype=np.int64)) + float(ev.sum(dtype=np.int64))
+    edge_sum = float(eh.sum(dtype=np.int64)) + cv2.sumElems(ev)[0]  # ev: rows, OpenCV-able
     edge_n = eh.size + ev.size
     inner_sum = cv2.sumElems(dh)[0] + cv2.sumElems(dv)[0] - edge_sum
     inner_n = dh.size + dv.size - edge_n

@@ -78,17 +78,19 @@ class FlashDetector(Detector):
         self._open: list[float] | None = None  # [start, end, peak]
 
     def update(self, frame: VideoFrame) -> None:
-        if self._lut is None:
+        if self._lut is None or self._lut.size != frame.code_max + 1:  # first, or new depth
             self._lut = relative_luminance_lut(frame.black_level, frame.white_level, frame.code_max)
+            self._prev = None
         blocks = frame.blocks if frame.blocks is not None else block_means(frame.small)
-        lum = self._lut[np.clip(blocks + 0.5, 0, frame.code_max).astype(np.intp)]
+        # block means lie in 0…code_max: +0.5 and truncation round them to a table index
+        lum = self._lut[(blocks + 0.5).astype(np.intp)]
         prev, self._prev = self._prev, lum
         if prev is None or prev.shape != lum.shape:
             return
         delta = lum - prev
         dark = np.minimum(lum, prev) < self.p.dark_limit
-        up = float(np.mean((delta >= self.p.min_delta) & dark))
-        down = float(np.mean((delta <= -self.p.min_delta) & dark))
+        up = np.count_nonzero((delta >= self.p.min_delta) & dark) / delta.size
+        down = np.count_nonzero((delta <= -self.p.min_delta) & dark) / delta.size
         direction = 1 if up >= self.p.min_area else -1 if down >= self.p.min_area else 0
         if direction == 0 or direction == self._direction:
             return
