@@ -1,6 +1,7 @@
 """streamcheck benchmarks: ratios measured side by side in one run (``make bench``).
 
-1. streamcheck vs decode-only (CPU), per input and over the set;
+1. streamcheck vs decode-only (CPU), per input and over the set, and vs decoding plus
+   FFmpeg's R128 loudness meter (the floor of any tool measuring loudness with it);
 2. streamcheck vs FFmpeg's own detection filters in-process (and the ffmpeg command if present);
 3. scaling: 8 files, --jobs 1 vs --jobs 2 (throughput);
 4. memory: peak RSS of a worker on a 10 s vs a 10 min 1080p file;
@@ -140,6 +141,26 @@ def decode_only(path: Path) -> None:
         for packet in c.demux(*streams):
             for _ in packet.decode():
                 pass
+
+
+def decode_and_meter(path: Path) -> None:
+    """Decoding as in :func:`decode_only`, plus libavfilter's EBU R128 meter on every audio
+    stream (the one streamcheck runs): the floor of any tool that measures BS.1770 loudness
+    with FFmpeg's meter."""
+    from streamcheck.decode.loudness import R128Meter
+
+    with av.open(str(path)) as c:
+        streams = list(c.streams.video[:1]) + list(c.streams.audio)
+        for s in streams:
+            s.codec_context.thread_count = 1
+        meters = {s.index: R128Meter(0.0) for s in c.streams.audio}
+        for packet in c.demux(*streams):
+            meter = meters.get(packet.stream.index)
+            for frame in packet.decode():
+                if meter is not None:
+                    meter.push(frame)
+        for meter in meters.values():
+            meter.finish()
 
 
 def _chain(src_kind: str, frame: av.VideoFrame | av.AudioFrame, names: list[tuple]) -> Any:
@@ -363,22 +384,44 @@ def main() -> int:
     paths = make_inputs()
 
     print("\n### 1–2. CPU seconds, one decoder thread (best of 2)\n")
-    row("input", "decode only", "streamcheck", "ratio", "FFmpeg filters", "filters / streamcheck")
-    row("---", "---", "---", "---", "---", "---")
-    tot = np.zeros(3)
+    row(
+        "input",
+        "decode only",
+        "decode + R128 meter",
+        "streamcheck",
+        "ratio to decode",
+        "ratio to decode + meter",
+        "FFmpeg filters",
+        "filters / streamcheck",
+    )
+    row(*["---"] * 8)
+    tot = np.zeros(4)
     for path in paths:
         d = best_of(lambda p=path: decode_only(p))[0]
+        m = best_of(lambda p=path: decode_and_meter(p))[0]
         s = best_of(lambda p=path: streamcheck_run(p))[0]
         f = best_of(lambda p=path: ffmpeg_filters(p))[0]
-        tot += (d, s, f)
-        row(path.name, f"{d:.2f}", f"{s:.2f}", f"{s / d:.2f}×", f"{f:.2f}", f"{f / s:.2f}×")
+        tot += (d, m, s, f)
+        row(
+            path.name,
+            f"{d:.2f}",
+            f"{m:.2f}",
+            f"{s:.2f}",
+            f"{s / d:.2f}×",
+            f"{s / m:.2f}×",
+            f"{f:.2f}",
+            f"{f / s:.2f}×",
+        )
+    d, m, s, f = tot
     row(
         "**all**",
-        f"{tot[0]:.2f}",
-        f"{tot[1]:.2f}",
-        f"**{tot[1] / tot[0]:.2f}×**",
-        f"{tot[2]:.2f}",
-        f"**{tot[2] / tot[1]:.2f}×**",
+        f"{d:.2f}",
+        f"{m:.2f}",
+        f"{s:.2f}",
+        f"**{s / d:.2f}×**",
+        f"**{s / m:.2f}×**",
+        f"{f:.2f}",
+        f"**{f / s:.2f}×**",
     )
     if shutil.which("ffmpeg"):
         print("\n(ffmpeg command found: not measured yet)")

@@ -308,7 +308,10 @@ def _scan_local(
         finally:
             watchdog.stop()
             if executor is not None:
-                executor.shutdown(wait=False, kill_workers=True)
+                # waiting (for the manager thread; the workers are killed) lets loky release its
+                # locks: without it its resource tracker may warn of "leaked semlock objects" on
+                # stderr at exit, seen once in a `scan -q` that must print nothing
+                executor.shutdown(wait=True, kill_workers=True)
 
 
 def _clear(marker_dir: Path) -> None:

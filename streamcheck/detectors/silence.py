@@ -119,7 +119,7 @@ class SilenceDetector(Detector):
                 for ch, runs in enumerate(self.channels[: loud.shape[0]]):
                     runs.update(np.flatnonzero(loud[ch]), t0, sr)
             return
-        # the usual case (200 ms blocks, 2 s minimum): only each channel's first and last
+        # the usual case (400 ms blocks, 2 s minimum): only each channel's first and last
         # loud sample matter; argmax stops at the first True
         any_loud = loud.any(axis=1)
         n = block.n
