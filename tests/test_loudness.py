@@ -223,3 +223,54 @@ def test_true_peak_screening_is_exact_where_it_matters(blocks: str):
     assert checked >= 4 and skipped > 0  # both paths ran
     seen = np.maximum(reference[:, :start].max(axis=1), np.abs(x[:, :start]).max(axis=1))
     np.testing.assert_allclose(m.true_peak, seen, rtol=1e-5)
+
+
+def test_meter_readings_do_not_depend_on_when_they_are_pulled():
+    """The meter pulls from the filter only once a whole 100 ms frame has been pushed; with
+    decoded frames of odd sizes it gives the same readings, with the same times and after the
+    same pushes, as pulling after every push."""
+    import av.filter
+
+    from streamcheck.decode.loudness import R128Meter
+
+    rng = np.random.default_rng(3)
+    sr = 48000
+    x = (rng.standard_normal((2, sr * 5)) * np.linspace(0.01, 0.3, sr * 5)).astype(np.float32)
+    frames, pos = [], 0
+    for size in rng.integers(300, 3000, size=400):
+        if pos >= x.shape[1]:
+            break
+        f = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(x[:, pos : pos + int(size)]), format="fltp", layout="stereo"
+        )
+        f.sample_rate, f.pts, f.time_base = sr, pos, Fraction(1, sr)
+        frames.append(f)
+        pos += int(size)
+
+    graph = av.filter.Graph()
+    src = graph.add_abuffer(
+        sample_rate=sr, format="fltp", layout="stereo", time_base=Fraction(1, sr)
+    )
+    meter, sink = graph.add("ebur128", "metadata=1"), graph.add("abuffersink")
+    src.link_to(meter)
+    meter.link_to(sink)
+    graph.configure()
+    want, want_after = [], []
+    for f in [*frames, None]:
+        graph.push(f)
+        want_after.append(len(want))
+        while True:
+            try:
+                out = graph.pull()
+            except (av.BlockingIOError, av.EOFError):
+                break
+            md = out.metadata
+            want.append((out.time, float(md["lavfi.r128.M"]), float(md["lavfi.r128.S"])))
+        want_after[-1] = len(want)
+
+    ours = R128Meter(0.0)
+    got, got_after = [], []
+    for f in [*frames, None]:
+        got += ours.push(f)
+        got_after.append(len(got))
+    assert len(want) == 50 and got == want and got_after == want_after
