@@ -1,0 +1,91 @@
+"""Where a file's CPU goes inside the pipeline: ``make profile FILE=path``.
+
+Runs the decode loop once over the file and, in the pipeline's order, the measure step, every
+enabled detector and the metrics on each video frame and audio block, timing each consumer
+where it runs (on frames the decoder has just produced, with the caches as they are then:
+timing a consumer alone on stored frames reads them from memory and misleads). Then prints,
+per consumer, microseconds per frame or block and seconds in all, next to the decode loop's
+own total. One decoder thread, as in ``make bench``.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in streamcheck's workers
+
+import cv2
+
+from streamcheck.config import Config
+from streamcheck.decode import DecodeStats, iter_decoded, open_media
+from streamcheck.detectors import REGISTRY
+from streamcheck.measure import AudioMeasure, VideoMeasure
+from streamcheck.metrics import MetricsRecorder
+from streamcheck.model import AudioBlock, VideoFrame
+
+cv2.setNumThreads(1)
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def profile(path: str) -> None:
+    config = Config()
+    with open_media(path) as media:
+        video: dict[str, Callable[[Any], None]] = {}
+        audio: dict[str, Callable[[Any], None]] = {}
+        first_audio = media.audio[0] if media.audio else None
+        if media.video is not None:
+            info = media.info_of(media.video)
+            video["measure step"] = VideoMeasure().update
+            for name in config.detectors:
+                cls = REGISTRY[name]
+                if cls.kind in ("video", "av"):
+                    video[name] = cls(config.params_for(name), info).update
+            video["metrics"] = MetricsRecorder(None).add_video
+        if first_audio is not None:  # the first audio stream (the file's loudness)
+            info = media.info_of(first_audio)
+            audio["measure step (true peak)"] = AudioMeasure().update
+            for name in config.detectors:
+                cls = REGISTRY[name]
+                if cls.kind in ("audio", "av"):
+                    audio[name] = cls(config.params_for(name), info).update
+            audio["metrics"] = MetricsRecorder(first_audio.index).add_audio
+        spent = {("video", k): 0.0 for k in video} | {("audio", k): 0.0 for k in audio}
+        counts = {"video": 0, "audio": 0}
+        cpu0 = _cpu()
+        for item in iter_decoded(media, DecodeStats(), threads=1):
+            if isinstance(item, VideoFrame):
+                kind, consumers = "video", video
+            elif isinstance(item, AudioBlock) and first_audio is not None:
+                if item.stream_index != first_audio.index:
+                    continue
+                kind, consumers = "audio", audio
+            else:
+                continue
+            counts[kind] += 1
+            for name, update in consumers.items():
+                t0 = time.perf_counter()
+                update(item)
+                spent[kind, name] += time.perf_counter() - t0
+        total = _cpu() - cpu0
+    ours = sum(spent.values())
+    print(f"{path}: {total:.2f} s CPU in all; consumers {ours:.2f} s, the decode loop the rest")
+    print(f"{'':8} {'consumer':28} {'µs each':>9} {'s in all':>9}")
+    for (kind, name), s in sorted(spent.items(), key=lambda kv: -kv[1]):
+        each = s / counts[kind] * 1e6 if counts[kind] else 0.0
+        print(f"{kind:8} {name:28} {each:9.1f} {s:9.3f}")
+    print(f"({counts['video']} video frames, {counts['audio']} audio blocks)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python bench/consumers.py FILE")
+    profile(sys.argv[1])
