@@ -61,7 +61,8 @@ def profile(path: str) -> None:
         spent = {("video", k): 0.0 for k in video} | {("audio", k): 0.0 for k in audio}
         counts = {"video": 0, "audio": 0}
         cpu0 = _cpu()
-        for item in iter_decoded(media, DecodeStats(), threads=1):
+        column_step = config.params_for("blockiness").line_step  # as the pipeline does
+        for item in iter_decoded(media, DecodeStats(), threads=1, column_step=column_step):
             if isinstance(item, VideoFrame):
                 kind, consumers = "video", video
             elif isinstance(item, AudioBlock) and first_audio is not None:

@@ -99,7 +99,10 @@ class VideoFrame:
     ``bars`` are the black bars (top, bottom, left, right) in full-resolution pixels, as the
     measure step found them (None for a black frame, which shows no bars); ``blocks`` the
     float32 means of the 8×8 tiles of ``small`` (a thumbnail about 40–50 wide), also from
-    the measure step. Detectors may publish
+    the measure step. ``columns``, when blockiness runs, is a contiguous copy of every n-th
+    column of ``luma`` (all rows; n = blockiness's line_step), read before ``small``: reading
+    it streams the whole picture through the cache, which makes the subsample's strided read
+    after it about 3× cheaper (95 → 32 µs per 1080p picture). Detectors may publish
     per-frame measurements into ``features`` (name → value); the metrics recorder averages them
     per second.
     """
@@ -120,6 +123,7 @@ class VideoFrame:
     evidence_t_s: float | None = None
     bars: tuple[int, int, int, int] | None = (0, 0, 0, 0)
     blocks: np.ndarray | None = None
+    columns: np.ndarray | None = None
     features: dict[str, float] = field(default_factory=dict)
 
     @property

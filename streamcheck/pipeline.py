@@ -17,6 +17,7 @@ from collections.abc import Callable
 from .config import Config, sidecar_expected
 from .decode import DecodeStats, iter_decoded, open_media
 from .detectors import REGISTRY, Detector
+from .detectors.blockiness import BlockinessDetector
 from .detectors.loudness import dbtp
 from .errors import MediaOpenError, ParameterError
 from .events import finalize
@@ -122,7 +123,12 @@ def _run(
         recorder = MetricsRecorder(media.audio[0].index if media.audio else None)
         stats = DecodeStats()
 
-        for item in iter_decoded(media, stats, threads=config.decoder_threads):
+        blockiness = [d for d in video_dets if isinstance(d, BlockinessDetector)]
+        column_step = blockiness[0].p.line_step if blockiness else None
+        decoded = iter_decoded(
+            media, stats, threads=config.decoder_threads, column_step=column_step
+        )
+        for item in decoded:
             if isinstance(item, VideoFrame):
                 measure.update(item)
                 for det in video_dets:

@@ -27,6 +27,9 @@ if chromium_path() is None:
     pytest.skip("chromium not installed (apt-get install chromium)", allow_module_level=True)
 
 
+# each test takes a few seconds; a browser that stops answering fails the test, not the run
+pytestmark = pytest.mark.timeout(120)
+
 ODD_NAME = 'it\'s <b>not & "media".mp4'  # must show as text, not as markup
 
 
@@ -44,22 +47,28 @@ def scanned(media_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page_of():
+def chromium():
     with browser() as b:
-        pages = []
+        yield b
 
-        def open_page(path: Path):
-            page = b.new_page(viewport={"width": 1280, "height": 900})
-            requests: list[str] = []
-            page.on("request", lambda req: requests.append(req.url))
-            page.goto(path.as_uri())
-            page.requests = requests
-            pages.append(page)
-            return page
 
-        yield open_page
-        for p in pages:
-            p.close()
+@pytest.fixture
+def page_of(chromium):
+    """Opens pages for one test and closes them after it (fewer live renderers at a time)."""
+    pages = []
+
+    def open_page(path: Path):
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda req: requests.append(req.url))
+        page.goto(path.as_uri())
+        page.requests = requests
+        pages.append(page)
+        return page
+
+    yield open_page
+    for p in pages:
+        p.close()
 
 
 def _box(locator) -> dict[str, float]:

@@ -51,6 +51,32 @@ def test_blockiness_score_flat_natural_and_pixelated():
     assert blockiness_score(blocky, line_step=4) > 10
 
 
+def test_blockiness_uses_the_decode_loops_columns_inside_black_bars():
+    """The decode loop hands blockiness every 16th column of the whole picture; inside black
+    bars the detector must score the same picture region from them as from its own read (a
+    crop that kept the bars' edges would raise the score of a clean picture)."""
+    import cv2
+
+    from streamcheck.detectors.blockiness import BlockinessDetector, BlockinessParams
+
+    rng = np.random.default_rng(5)
+    picture = cv2.GaussianBlur((rng.random((1080, 1920)) * 200 + 30).astype(np.float32), (0, 0), 3)
+    clean = np.full((1080, 1920), 16, np.uint8)  # letterbox 136 px, pillarbox 200 px (8 mod 16)
+    clean[136:944, 200:1720] = picture[136:944, 200:1720].astype(np.uint8)
+    scores = {}
+    for given in (False, True):
+        det = BlockinessDetector(BlockinessParams(), VIDEO)
+        f = frame(0, y=clean, bars=(136, 136, 200, 200))
+        if given:
+            f.columns = np.ascontiguousarray(clean[:, ::16])
+        det.update(f)
+        scores[given] = f.features["blockiness"]
+    uncropped = blockiness_score(clean)
+    assert scores[False] == pytest.approx(1.0, abs=0.1)
+    assert scores[True] == pytest.approx(scores[False], abs=0.03)
+    assert uncropped > scores[False] + 0.2  # the bars' edges would show
+
+
 def test_relative_luminance_lut():
     lut = relative_luminance_lut(16, 235, 255)
     assert lut[16] == 0.0 and lut[235] == 1.0 and lut[0] == 0.0 and lut[255] == 1.0

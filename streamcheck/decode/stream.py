@@ -115,12 +115,18 @@ def _packet_time(packet: av.Packet, time_base: float | None, origin: float) -> f
 
 
 def iter_decoded(
-    media: Media, stats: DecodeStats, *, threads: int = 0, loudness: bool = True
+    media: Media,
+    stats: DecodeStats,
+    *,
+    threads: int = 0,
+    loudness: bool = True,
+    column_step: int | None = None,
 ) -> Iterator[VideoFrame | AudioBlock]:
     """Decode ``media`` once, yielding :class:`VideoFrame` and :class:`AudioBlock` objects in
     the order the decoders produce them (presentation order within each stream). With
     ``loudness``, every audio stream also runs through an EBU R128 meter: its readings ride on
-    the blocks, its summary lands in the stream's facts."""
+    the blocks, its summary lands in the stream's facts. With ``column_step``, each frame
+    carries every ``column_step``-th column of its luma plane (``VideoFrame.columns``)."""
     streams: list[av.stream.Stream] = []
     if media.video is not None:
         _configure_threads(media.video.codec_context, threads)
@@ -132,7 +138,7 @@ def iter_decoded(
         return
     meters = {s.index: R128Meter(media.origin_s) for s in media.audio} if loudness else {}
     with LogTap() as tap:
-        yield from _loop(media, stats, streams, tap, meters)
+        yield from _loop(media, stats, streams, tap, meters, column_step)
     for idx, meter in meters.items():
         stats.streams[idx].loudness = meter.finish()
         if meter.error:
@@ -145,6 +151,7 @@ def _loop(
     streams: list[av.stream.Stream],
     tap: LogTap,
     meters: dict[int, R128Meter],
+    column_step: int | None,
 ) -> Iterator[VideoFrame | AudioBlock]:
     video = media.video
     v_facts = stats.streams[video.index] if video is not None else None
@@ -208,6 +215,8 @@ def _loop(
                 dropped, first_drop = drops.frame(t_s, dur / 2) if drops.reliable else (0, None)
                 if first_drop is not None:
                     evidence = first_drop if evidence is None else min(evidence, first_drop)
+                # the columns first: their read brings the whole picture into the cache
+                columns = np.ascontiguousarray(luma[:, ::column_step]) if column_step else None
                 yield VideoFrame(
                     index=v_index,
                     t_s=t_s,
@@ -223,6 +232,7 @@ def _loop(
                     decode_errors=errors,
                     dropped_before=dropped,
                     evidence_t_s=evidence,
+                    columns=columns,
                 )
                 v_index += 1
                 v_next_t = t_s + dur

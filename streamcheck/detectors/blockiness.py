@@ -42,15 +42,20 @@ class BlockinessParams(ParamsBase):
 
 
 def blockiness_score(
-    luma: np.ndarray, line_step: int = 16, grid: int = GRID, code_max: int = 255
+    luma: np.ndarray,
+    line_step: int = 16,
+    grid: int = GRID,
+    code_max: int = 255,
+    columns: np.ndarray | None = None,
 ) -> float:
     """Mean absolute luma step across the ``grid`` block edges divided by the mean step
     inside blocks, over every ``line_step``-th row and column; about 1 for natural pictures.
     Half a code value (8-bit) is added to both so flat pictures score 1. OpenCV's absdiff
     works on the unsigned samples as they are (no widening copy): 2.3× faster than numpy
-    here, same result."""
+    here, same result. ``columns``: every ``line_step``-th column of ``luma`` (all its rows,
+    on its block grid), when the caller has them already."""
     rows = np.ascontiguousarray(luma[::line_step])
-    cols = np.ascontiguousarray(luma[:, ::line_step])
+    cols = np.ascontiguousarray(luma[:, ::line_step]) if columns is None else columns
     dh = cv2.absdiff(rows[:, 1:], rows[:, :-1])
     dv = cv2.absdiff(cols[1:], cols[:-1])
     eh = dh[:, grid - 1 :: grid]
@@ -80,7 +85,8 @@ class BlockinessDetector(Detector):
         self._history: deque[float] = deque(maxlen=n)
 
     def update(self, frame: VideoFrame) -> None:
-        luma = frame.luma
+        luma, step = frame.luma, self.p.line_step
+        columns = frame.columns  # every step-th column, from 0, when the decode loop took them
         if frame.bars is not None and any(frame.bars):  # score the picture, not the bars' edges
             top, bottom, left, right = frame.bars
             h, w = luma.shape
@@ -88,7 +94,9 @@ class BlockinessDetector(Detector):
             y1, x1 = (h - bottom) // GRID * GRID, (w - right) // GRID * GRID
             if y1 - y0 >= 4 * GRID and x1 - x0 >= 4 * GRID:
                 luma = luma[y0:y1, x0:x1]
-        score = blockiness_score(luma, self.p.line_step, code_max=frame.code_max)
+                if columns is not None:  # the loop's columns inside the bars (rows on the grid)
+                    columns = columns[y0:y1, -(-x0 // step) : -(-x1 // step)]
+        score = blockiness_score(luma, step, code_max=frame.code_max, columns=columns)
         frame.features["blockiness"] = score
         hist = self._history
         # the median is only needed for a score that could be blocky (rare)
