@@ -46,7 +46,10 @@ class DecodeStats:
 # 0.2 s 3.4–3.6 s, 0.4 s 3.1–3.3 s. The detectors are exact to the sample across blocks, and a
 # block of 5.1 float is 460 KB: memory stays small and flat.
 BLOCK_S = 0.4
-JOIN_TOLERANCE_S = 0.0005  # frames further apart than this start a new block
+# frames further from where the block's samples end than this (plus one tick of the stream's
+# time base: Matroska and FLV store milliseconds, so AAC's 21.33 ms frames land up to 1 ms off)
+# start a new block; far below the 5 ms a timestamp_gap finding needs
+JOIN_TOLERANCE_S = 0.0005
 
 
 class _Rechunker:
@@ -56,8 +59,9 @@ class _Rechunker:
     layout, starts a new block, so the detectors still see every discontinuity. The frames'
     samples are converted once per block (:func:`block_samples`)."""
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, tick_s: float | None) -> None:
         self.index = index
+        self.tolerance_s = JOIN_TOLERANCE_S + (tick_s or 0.0)
         self._frames: list[av.AudioFrame] = []
         self._readings: list[tuple[float, float, float]] = []
         self._t = 0.0
@@ -71,7 +75,7 @@ class _Rechunker:
         if self._frames and (
             sr != self._sr
             or key != self._key
-            or abs(t_s - (self._t + self._n / self._sr)) > JOIN_TOLERANCE_S
+            or abs(t_s - (self._t + self._n / self._sr)) > self.tolerance_s
         ):
             out += self.flush()
         if not self._frames:
@@ -157,14 +161,14 @@ def _loop(
     v_facts = stats.streams[video.index] if video is not None else None
     origin = media.origin_s
     frame_s = v_facts.info.frame_s if v_facts is not None else 0.04
-    rechunk = {s.index: _Rechunker(s.index) for s in media.audio}
+    time_bases = {s.index: float(s.time_base) if s.time_base else None for s in streams}
+    rechunk = {s.index: _Rechunker(s.index, time_bases[s.index]) for s in media.audio}
     v_index = 0
     v_next_t = 0.0
     step = 1
     pending_errors: list[float] = []  # packet times of video errors not yet given to a frame
     drops = DropTracker()
     a_next_t: dict[int, float] = {}
-    time_bases = {s.index: float(s.time_base) if s.time_base else None for s in streams}
 
     packets = media.container.demux(*streams)
     while True:
