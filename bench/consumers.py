@@ -23,10 +23,10 @@ import cv2
 
 from streamcheck.config import Config
 from streamcheck.decode import DecodeStats, iter_decoded, open_media
-from streamcheck.detectors import REGISTRY
 from streamcheck.measure import AudioMeasure, VideoMeasure
 from streamcheck.metrics import MetricsRecorder
 from streamcheck.model import AudioBlock, VideoFrame
+from streamcheck.pipeline import build_detectors, column_step
 
 cv2.setNumThreads(1)
 
@@ -39,30 +39,23 @@ def _cpu() -> float:
 def profile(path: str) -> None:
     config = Config()
     with open_media(path) as media:
+        video_dets, audio_dets, _ = build_detectors(config, media)
         video: dict[str, Callable[[Any], None]] = {}
         audio: dict[str, Callable[[Any], None]] = {}
         first_audio = media.audio[0] if media.audio else None
         if media.video is not None:
-            info = media.info_of(media.video)
             video["measure step"] = VideoMeasure().update
-            for name in config.detectors:
-                cls = REGISTRY[name]
-                if cls.kind in ("video", "av"):
-                    video[name] = cls(config.params_for(name), info).update
+            video |= {d.name: d.update for d in video_dets}
             video["metrics"] = MetricsRecorder(None).add_video
         if first_audio is not None:  # the first audio stream (the file's loudness)
-            info = media.info_of(first_audio)
             audio["measure step (true peak)"] = AudioMeasure().update
-            for name in config.detectors:
-                cls = REGISTRY[name]
-                if cls.kind in ("audio", "av"):
-                    audio[name] = cls(config.params_for(name), info).update
+            audio |= {d.name: d.update for d in audio_dets[first_audio.index]}
             audio["metrics"] = MetricsRecorder(first_audio.index).add_audio
         spent = {("video", k): 0.0 for k in video} | {("audio", k): 0.0 for k in audio}
         counts = {"video": 0, "audio": 0}
         cpu0 = _cpu()
-        column_step = config.params_for("blockiness").line_step  # as the pipeline does
-        for item in iter_decoded(media, DecodeStats(), threads=1, column_step=column_step):
+        decoded = iter_decoded(media, DecodeStats(), threads=1, column_step=column_step(video_dets))
+        for item in decoded:
             if isinstance(item, VideoFrame):
                 kind, consumers = "video", video
             elif isinstance(item, AudioBlock) and first_audio is not None:

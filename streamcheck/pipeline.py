@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from .config import Config, sidecar_expected
-from .decode import DecodeStats, iter_decoded, open_media
+from .decode import DecodeStats, Media, iter_decoded, open_media
 from .detectors import REGISTRY, Detector
 from .detectors.blockiness import BlockinessDetector
 from .detectors.loudness import dbtp
@@ -94,6 +94,33 @@ def _timed(result: FileResult, wall0: float, cpu0: float) -> FileResult:
     return result
 
 
+def build_detectors(
+    config: Config, media: Media
+) -> tuple[list[Detector], dict[int, list[Detector]], list[Detector]]:
+    """The configured detectors of ``media``: for its video stream, for each audio stream
+    (by index), and for the file."""
+    video: list[Detector] = []
+    audio: dict[int, list[Detector]] = {s.index: [] for s in media.audio}
+    file: list[Detector] = []
+    for name in config.detectors:
+        cls, params = REGISTRY[name], config.params_for(name)
+        if cls.kind in ("video", "av") and media.video is not None:
+            video.append(cls(params, media.info_of(media.video)))
+        if cls.kind in ("audio", "av"):
+            for s in media.audio:
+                audio[s.index].append(cls(params, media.info_of(s)))
+        if cls.kind == "file":
+            file.append(cls(params, StreamInfo(index=-1, kind="file")))
+    return video, audio, file
+
+
+def column_step(video_dets: list[Detector]) -> int | None:
+    """The column step the decode loop reads each picture at for blockiness (None: it does
+    not run)."""
+    blockiness = [d for d in video_dets if isinstance(d, BlockinessDetector)]
+    return blockiness[0].p.line_step if blockiness else None
+
+
 def _run(
     path: str,
     config: Config,
@@ -105,28 +132,15 @@ def _run(
         media.fill_info(info)
         if on_open is not None:
             on_open(info)
-        video_dets: list[Detector] = []
-        audio_dets: dict[int, list[Detector]] = {s.index: [] for s in media.audio}
-        file_dets: list[Detector] = []
-        for name in config.detectors:
-            cls, params = REGISTRY[name], config.params_for(name)
-            if cls.kind in ("video", "av") and media.video is not None:
-                video_dets.append(cls(params, media.info_of(media.video)))
-            if cls.kind in ("audio", "av"):
-                for s in media.audio:
-                    audio_dets[s.index].append(cls(params, media.info_of(s)))
-            if cls.kind == "file":
-                file_dets.append(cls(params, StreamInfo(index=-1, kind="file")))
+        video_dets, audio_dets, file_dets = build_detectors(config, media)
         measure = VideoMeasure()
         thumbs = ThumbnailKeeper(path) if config.thumbnails and media.video is not None else None
         audio_measures = {s.index: AudioMeasure() for s in media.audio}
         recorder = MetricsRecorder(media.audio[0].index if media.audio else None)
         stats = DecodeStats()
 
-        blockiness = [d for d in video_dets if isinstance(d, BlockinessDetector)]
-        column_step = blockiness[0].p.line_step if blockiness else None
         decoded = iter_decoded(
-            media, stats, threads=config.decoder_threads, column_step=column_step
+            media, stats, threads=config.decoder_threads, column_step=column_step(video_dets)
         )
         for item in decoded:
             if isinstance(item, VideoFrame):
