@@ -115,6 +115,37 @@ def test_timeline_places_findings():
     assert bar == "███──▅────"
 
 
+@pytest.mark.parametrize("columns", [60, 80, 100, 200])
+def test_summary_fits_the_console_and_keeps_times_whole(columns: int):
+    """CI logs and cron mail are 80 columns: the timeline shrinks or goes, times stay whole."""
+    import io
+
+    from rich.console import Console
+
+    from streamcheck.model import Event, FileInfo, FileResult, Severity
+    from streamcheck.report.summary import TIMELINE_WIDTH, render_summary
+
+    long_name = "/recordings/2026-11-23/studio_b/evening_news_take_03.mxf"
+    results = [
+        FileResult(
+            info=FileInfo(path=long_name, duration_s=3725.5),
+            events=[Event("black", Severity.ERROR, 10.0, 12.0, "b")],
+        ),
+        FileResult(info=FileInfo(path="/recordings/x.mp4", duration_s=5.0)),
+    ]
+    out = io.StringIO()
+    render_summary(Console(file=out, width=columns, color_system=None), results)
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= columns
+    table = "\n".join(lines[: lines.index(next(x for x in lines if x.startswith("└")))])
+    assert "01:02:05.500" in table and "00:00:05.000" in table
+    bar_cells = max(line.count("─") for line in lines if "│" in line)
+    if columns >= 200:
+        assert "timeline" in table and bar_cells == TIMELINE_WIDTH
+    if columns <= 80:
+        assert "timeline" not in table and "worst" in table
+
+
 def test_expected_events_are_kept_and_never_fail(two: Path, tmp_path: Path):
     out = tmp_path / "rep"
     cfg = tmp_path / "qc.toml"

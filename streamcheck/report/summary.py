@@ -21,7 +21,9 @@ STATUS_STYLE = {
     Status.CRASHED: "bold magenta",
 }
 MAX_FINDINGS_LISTED = 200
-TIMELINE_WIDTH = 40  # characters of the per-file timeline bar
+TIMELINE_WIDTH = 40  # characters of the per-file timeline bar, at most
+MIN_TIMELINE_WIDTH = 12  # narrower than this it tells nothing: the column is left out
+FILE_WIDTH_KEPT = 36  # characters of file name kept on one line before the timeline shrinks
 BAR = {Severity.INFO: "▂", Severity.WARNING: "▅", Severity.ERROR: "█"}
 
 
@@ -74,19 +76,28 @@ def display_paths(results: Sequence[FileResult]) -> dict[str, str]:
     return {p: os.path.relpath(p, common) for p in paths}
 
 
+def timeline_width(console_width: int, rows: Sequence[Sequence[str]]) -> int:
+    """Characters left for the timeline on a console ``console_width`` wide, once the other
+    columns (``rows``: their plain text, file name first) have their natural width, the file
+    name up to :data:`FILE_WIDTH_KEPT`. 0 when fewer than :data:`MIN_TIMELINE_WIDTH` remain:
+    CI logs and cron mail are 80 columns, where a fixed 40-character bar used to squeeze file
+    names into four characters per line."""
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    widths[0] = min(widths[0], FILE_WIDTH_KEPT)
+    columns = len(widths) + 1
+    used = sum(widths) + 3 * columns + 1  # cell padding (2) and one border per column
+    left = min(TIMELINE_WIDTH, console_width - used)
+    return left if left >= MIN_TIMELINE_WIDTH else 0
+
+
 def render_summary(
     console: Console, results: Sequence[FileResult], *, wall_s: float | None = None
 ) -> None:
-    """Print the summary of ``results`` (any order; shown sorted by path)."""
+    """Print the summary of ``results`` (any order; shown sorted by path). The timeline
+    shrinks, then goes, on a narrow console; the file names and times keep their width."""
     ordered = sorted(results, key=lambda r: r.path)
     names = display_paths(ordered)
-    table = Table(title="streamcheck", title_justify="left", show_lines=False, expand=False)
-    table.add_column("file", overflow="fold")
-    table.add_column("status")
-    table.add_column("duration", justify="right")
-    table.add_column("findings")
-    table.add_column("worst")
-    table.add_column("timeline", no_wrap=True)
+    rows = []
     for r in ordered:
         counts = Counter(e.detector for e in r.events)
         findings = ", ".join(f"{d}×{n}" for d, n in sorted(counts.items())) or "-"
@@ -94,14 +105,22 @@ def render_summary(
         status = Text(r.status.value, style=STATUS_STYLE[r.status])
         if r.error:
             status.append(f": {r.error}", style="dim")
-        table.add_row(
-            names[r.path],
-            status,
-            hms(r.info.duration_s),
-            findings,
-            Text(worst.value, style=SEVERITY_STYLE[worst]) if worst else Text("-"),
-            timeline(r),
-        )
+        worst_text = Text(worst.value, style=SEVERITY_STYLE[worst]) if worst else Text("-")
+        rows.append((r, names[r.path], status, hms(r.info.duration_s), findings, worst_text))
+    headers = ("file", "status", "duration", "findings", "worst")
+    plain = [headers] + [(n, st.plain, d, f, w.plain) for _, n, st, d, f, w in rows]
+    width = timeline_width(console.width, plain)
+
+    table = Table(title="streamcheck", title_justify="left", show_lines=False, expand=False)
+    table.add_column("file", overflow="fold")
+    table.add_column("status", overflow="fold")
+    table.add_column("duration", justify="right", no_wrap=True, min_width=len("00:00:00.000"))
+    table.add_column("findings", overflow="fold")
+    table.add_column("worst", no_wrap=True, min_width=len("warning"))
+    if width:
+        table.add_column("timeline", no_wrap=True)
+    for r, *cells in rows:
+        table.add_row(*cells, *([timeline(r, width)] if width else []))
     console.print(table)
 
     listed = 0
