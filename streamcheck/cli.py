@@ -331,7 +331,8 @@ def parse_size(text: str) -> int:
 
 def _log_line(console, done: int, total: int, r) -> None:
     worst = r.worst_severity
-    tail = f"{len(r.events)} findings" + (f", worst {worst.value}" if worst else "")
+    n = len(r.events)
+    tail = f"{n} finding{'s' if n != 1 else ''}" + (f", worst {worst.value}" if worst else "")
     if r.error:
         tail += f"; {r.error}"
     console.print(
