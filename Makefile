@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-report
 
 FUZZ_COUNT ?= 300
 
-.PHONY: help demo screenshots test lint format fuzz bench profile clean
+.PHONY: help demo screenshots test lint format fuzz bench meter-floor profile clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 
 bench: $(STAMP) ## Benchmarks: ratios measured side by side (inputs generated into .cache/bench)
 	$(BIN)/python bench/bench.py
+
+meter-floor: $(STAMP) ## How cheap BS.1770 loudness gets in numpy, next to FFmpeg's meter
+	$(BIN)/python bench/meter_floor.py
 
 profile: $(STAMP) ## Where one file's CPU goes, consumer by consumer: make profile FILE=path
 	$(BIN)/python bench/consumers.py "$(FILE)"
