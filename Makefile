@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-report
 
 FUZZ_COUNT ?= 300
 
-.PHONY: help demo screenshots test lint format fuzz bench meter-floor profile clean
+.PHONY: help demo screenshots test lint format fuzz bench floors profile clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,8 +49,8 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 bench: $(STAMP) ## Benchmarks: ratios measured side by side (inputs generated into .cache/bench)
 	$(BIN)/python bench/bench.py
 
-meter-floor: $(STAMP) ## How cheap BS.1770 loudness gets in numpy, next to FFmpeg's meter
-	$(BIN)/python bench/meter_floor.py
+floors: $(STAMP) ## Floors under our cost: loudness meters compared, reading each picture back
+	$(BIN)/python bench/floors.py
 
 profile: $(STAMP) ## Where one file's CPU goes, consumer by consumer: make profile FILE=path
 	$(BIN)/python bench/consumers.py "$(FILE)"

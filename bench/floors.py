@@ -1,14 +1,16 @@
-"""How cheap can BS.1770 loudness be without compiled code of ours? (``make meter-floor``)
+"""Floors under streamcheck's cost, beyond decoding (``make floors``): experiments behind the
+performance notes, not part of streamcheck. CPU seconds, best of 3 run in turn.
 
-An experiment behind the performance notes, not part of streamcheck. On the bench's 10-minute
-5.1 AAC file it measures, run in turn, best of 3 (CPU s): decoding alone; decoding plus
-libavfilter's ``ebur128`` (the meter streamcheck runs); decoding into 0.4 s numpy blocks (which
-streamcheck does anyway); and that plus the cheapest K-weighting we found in numpy: the two
-biquads of BS.1770 as one 4th-order filter, evaluated 64 samples at a time as matrix products
-(the zero-state response is a 64×64 Toeplitz product; the state carried from chunk to chunk is
-a linear recurrence, solved for all the chunks of a block by doubling), with the 100 ms
-energies and the gated integrated loudness. Its integrated loudness is printed next to
-ebur128's: the floor is only a floor if it measures the same thing.
+1. Loudness. On the bench's 10-minute 5.1 AAC file: decoding alone; decoding plus libavfilter's
+   ``ebur128`` (the meter streamcheck runs); decoding into 0.4 s numpy blocks (which streamcheck
+   does anyway); and that plus the cheapest K-weighting we found in numpy: the two biquads of
+   BS.1770 as one 4th-order filter, evaluated 64 samples at a time as matrix products (the
+   zero-state response is a 64×64 Toeplitz product; the state carried from chunk to chunk is a
+   linear recurrence, solved for all the chunks of a block by doubling), with the 100 ms
+   energies and the gated integrated loudness. Its integrated loudness is printed next to
+   ebur128's: the floor is only a floor if it measures the same thing.
+2. Memory. On the bench's 1080p H.264 input: decoding alone vs decoding plus one read of every
+   decoded luma plane (its sum): what it costs to bring each picture back from memory.
 """
 
 from __future__ import annotations
@@ -152,18 +154,35 @@ def run(path: Path, mode: str) -> float | None:
     return None
 
 
-def main() -> int:
-    if len(sys.argv) > 1:
-        path = Path(sys.argv[1])
-    else:  # the bench's audio-heavy input, generated as make bench does
-        from bench import CACHE, INPUTS, generate
+def read_pictures(path: Path, touch: bool) -> None:
+    """Decode the video (one thread); with ``touch``, sum every luma plane once."""
+    import cv2
 
-        spec = next(s for s in INPUTS if s.video is None)
-        path = CACHE / spec.filename
-        if not path.exists():
-            print(f"generating {path} …", flush=True)
-            CACHE.mkdir(parents=True, exist_ok=True)
-            generate(spec, CACHE)
+    from streamcheck.decode.video import luma_plane
+
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        stream.codec_context.thread_count = 1
+        for frame in c.decode(stream):
+            if touch:
+                cv2.sumElems(luma_plane(frame)[0])
+
+
+def bench_input(audio: bool) -> Path:
+    """The bench's audio-only or first video input, generated as make bench does."""
+    from bench import CACHE, INPUTS, generate
+
+    spec = next(s for s in INPUTS if (s.video is None) == audio)
+    path = CACHE / spec.filename
+    if not path.exists():
+        print(f"generating {path} …", flush=True)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        generate(spec, CACHE)
+    return path
+
+
+def main() -> int:
+    path = bench_input(audio=True)
     best: dict[str, float] = {}
     readings: dict[str, float | None] = {}
     for _ in range(3):
@@ -171,7 +190,7 @@ def main() -> int:
             c0 = _cpu()
             readings[mode] = run(path, mode)
             best[mode] = min(best.get(mode, math.inf), _cpu() - c0)
-    print(f"{path.name}: CPU s, best of 3 run in turn")
+    print(f"1. Loudness, {path.name}: CPU s, best of 3 run in turn\n")
     print("| | CPU s | meter alone | integrated LUFS |")
     print("| --- | --- | --- | --- |")
     print(f"| decode only | {best['decode']:.2f} | | |")
@@ -183,6 +202,18 @@ def main() -> int:
         value = readings[mode]
         shown = f"{value:.2f}" if value is not None else "-"
         print(f"| {label} | {best[mode]:.2f} | {best[mode] - best[base]:.2f} | {shown} |")
+
+    path = bench_input(audio=False)
+    video: dict[bool, float] = {}
+    for _ in range(3):
+        for touch in (False, True):
+            c0 = _cpu()
+            read_pictures(path, touch)
+            video[touch] = min(video.get(touch, math.inf), _cpu() - c0)
+    print(f"\n2. Memory, {path.name} (video only): CPU s, best of 3 run in turn\n")
+    print("| decode only | decode + one read of every luma plane | ratio |")
+    print("| --- | --- | --- |")
+    print(f"| {video[False]:.2f} | {video[True]:.2f} | {video[True] / video[False]:.3f}× |")
     return 0
 
 
