@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-import resource
 import sys
 from pathlib import Path
 
@@ -26,15 +25,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in streamcheck's worker
 import av
 import numpy as np
 
+from streamcheck.decode.audio import block_samples
 from streamcheck.decode.loudness import R128Meter
 
 CHUNK = 64  # samples per matrix-product chunk (32–128 measured: 64 is near the best)
 FRAMES_PER_BLOCK = 19  # AAC frames of 1024 samples per block: about 0.4 s, as streamcheck's
-
-
-def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def k_weighting(rate: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +118,17 @@ def integrated(energies: list[np.ndarray], weights: np.ndarray) -> float:
     return -0.691 + 10 * math.log10(power[(loud > -70) & (loud > relative)].mean())
 
 
+def channel_weights(layout: av.AudioLayout) -> np.ndarray:
+    """BS.1770's channel weights: LFE left out, surrounds +1.5 dB (1.41), others 1."""
+    surround = {"SL", "SR", "BL", "BR"}
+    names = [ch.name for ch in layout.channels]
+    return np.array([0.0 if n == "LFE" else 1.41 if n in surround else 1.0 for n in names])
+
+
 def run(path: Path, mode: str) -> float | None:
+    """Decode the file's first audio stream and, by ``mode``: nothing more ("decode"); meter it
+    with ebur128; gather it into blocks as streamcheck does ("blocks"); or gather and meter it
+    with :class:`ChunkedFilter` ("numpy"). The integrated loudness of the metered modes."""
     with av.open(str(path)) as c:
         stream = c.streams.audio[0]
         stream.codec_context.thread_count = 1
@@ -132,25 +137,24 @@ def run(path: Path, mode: str) -> float | None:
             if mode == "ebur128":
                 meter.push(frame)
             elif mode in ("blocks", "numpy"):
-                pending.append(frame.to_ndarray())
-                if len(pending) == FRAMES_PER_BLOCK:
-                    x = np.concatenate(pending, axis=1)
-                    pending = []
-                    if mode == "blocks":
-                        continue
-                    if filt is None:
-                        filt = ChunkedFilter(*k_weighting(frame.sample_rate), x.shape[0])
-                    y = filt(x[:, : x.shape[1] // CHUNK * CHUNK])
-                    step = frame.sample_rate // 10
-                    y = y[:, : y.shape[1] // step * step].reshape(x.shape[0], -1, step)
-                    energies.append(np.einsum("cij,cij->ci", y, y) / step)
+                pending.append(frame)
+                if len(pending) < FRAMES_PER_BLOCK:
+                    continue
+                x = block_samples(pending)
+                pending = []
+                if mode == "blocks":
+                    continue
+                if filt is None:
+                    filt = ChunkedFilter(*k_weighting(frame.sample_rate), x.shape[0])
+                y = filt(x[:, : x.shape[1] // CHUNK * CHUNK])
+                step = frame.sample_rate // 10
+                y = y[:, : y.shape[1] // step * step].reshape(x.shape[0], -1, step)
+                energies.append(np.einsum("cij,cij->ci", y, y) / step)
         if mode == "ebur128":
             summary = meter.finish()
             return summary.integrated_lufs if summary else None
         if mode == "numpy":
-            # 5.1 (FL FR FC LFE BL BR): LFE left out, surrounds +1.5 dB (BS.1770 weights)
-            weights = np.array([1.0, 1.0, 1.0, 0.0, 1.41, 1.41])[: len(energies[0])]
-            return integrated(energies, weights)
+            return integrated(energies, channel_weights(stream.layout))
     return None
 
 
@@ -182,14 +186,16 @@ def bench_input(audio: bool) -> Path:
 
 
 def main() -> int:
+    from bench import best_interleaved
+
     path = bench_input(audio=True)
-    best: dict[str, float] = {}
+    modes = ("decode", "ebur128", "blocks", "numpy")
     readings: dict[str, float | None] = {}
-    for _ in range(3):
-        for mode in ("decode", "ebur128", "blocks", "numpy"):
-            c0 = _cpu()
-            readings[mode] = run(path, mode)
-            best[mode] = min(best.get(mode, math.inf), _cpu() - c0)
+
+    def measure(mode: str) -> None:
+        readings[mode] = run(path, mode)
+
+    best = dict(zip(modes, best_interleaved([lambda m=m: measure(m) for m in modes]), strict=True))
     print(f"1. Loudness, {path.name}: CPU s, best of 3 run in turn\n")
     print("| | CPU s | meter alone | integrated LUFS |")
     print("| --- | --- | --- | --- |")
@@ -204,16 +210,13 @@ def main() -> int:
         print(f"| {label} | {best[mode]:.2f} | {best[mode] - best[base]:.2f} | {shown} |")
 
     path = bench_input(audio=False)
-    video: dict[bool, float] = {}
-    for _ in range(3):
-        for touch in (False, True):
-            c0 = _cpu()
-            read_pictures(path, touch)
-            video[touch] = min(video.get(touch, math.inf), _cpu() - c0)
+    plain, touched = best_interleaved(
+        [lambda: read_pictures(path, False), lambda: read_pictures(path, True)]
+    )
     print(f"\n2. Memory, {path.name} (video only): CPU s, best of 3 run in turn\n")
     print("| decode only | decode + one read of every luma plane | ratio |")
     print("| --- | --- | --- |")
-    print(f"| {video[False]:.2f} | {video[True]:.2f} | {video[True] / video[False]:.3f}× |")
+    print(f"| {plain:.2f} | {touched:.2f} | {touched / plain:.3f}× |")
     return 0
 
 
