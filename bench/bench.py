@@ -201,11 +201,13 @@ def _chain(src_kind: str, frame: av.VideoFrame | av.AudioFrame, names: list[tupl
     return g
 
 
+# FFmpeg's detection filters covering the same checks as streamcheck's defaults: (name, options)
+VIDEO_FILTERS = [("freezedetect",), ("blackdetect",), ("blockdetect",)]
+AUDIO_FILTERS = [("silencedetect",), ("ebur128", "peak=true"), ("astats",)]
+
+
 def ffmpeg_filters(path: Path) -> None:
-    """FFmpeg's detection filters covering the same checks, in-process through PyAV:
-    freezedetect, blackdetect, blockdetect; silencedetect, ebur128 with true peak, astats."""
-    video_filters = [("freezedetect",), ("blackdetect",), ("blockdetect",)]
-    audio_filters = [("silencedetect",), ("ebur128", "peak=true"), ("astats",)]
+    """:data:`VIDEO_FILTERS` and :data:`AUDIO_FILTERS` in-process through PyAV."""
     with av.open(str(path)) as c:
         streams = list(c.streams.video[:1]) + list(c.streams.audio[:1])
         for s in streams:
@@ -216,7 +218,7 @@ def ffmpeg_filters(path: Path) -> None:
                 idx = packet.stream.index
                 if idx not in graphs:
                     video = isinstance(frame, av.VideoFrame)
-                    kind, names = ("video", video_filters) if video else ("audio", audio_filters)
+                    kind, names = ("video", VIDEO_FILTERS) if video else ("audio", AUDIO_FILTERS)
                     graphs[idx] = _chain(kind, frame, names)
                 g = graphs[idx]
                 g.push(frame)
@@ -234,12 +236,11 @@ def ffmpeg_command(path: Path) -> float | None:
     with av.open(str(path)) as c:
         has_video, has_audio = bool(c.streams.video), bool(c.streams.audio)
     chains, maps = [], []
-    if has_video:
-        chains.append("[0:v:0]freezedetect,blackdetect,blockdetect[v]")
-        maps += ["-map", "[v]"]
-    if has_audio:
-        chains.append("[0:a:0]silencedetect,ebur128=peak=true,astats[a]")
-        maps += ["-map", "[a]"]
+    for present, pad, filters in ((has_video, "v", VIDEO_FILTERS), (has_audio, "a", AUDIO_FILTERS)):
+        if present:
+            chain = ",".join("=".join(f) for f in filters)
+            chains.append(f"[0:{pad}:0]{chain}[{pad}]")
+            maps += ["-map", f"[{pad}]"]
     cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1"]
     cmd += ["-i", str(path), "-filter_threads", "1", "-filter_complex", ";".join(chains)]
     cmd += [*maps, "-f", "null", "-"]
