@@ -3,7 +3,10 @@
 Library API::
 
     import streamcheck
-    for result in streamcheck.scan(["recordings/"]):
+    outcome = streamcheck.run(["recordings/"], out="report")  # what `streamcheck scan` does
+    print(outcome.exit_code(), [(r.path, r.status) for r in outcome.results])
+
+    for result in streamcheck.scan(["recordings/"]):  # results only, nothing written
         print(result.path, result.status, [e.detector for e in result.events])
 
     one = streamcheck.analyze_file("clip.mp4", streamcheck.Config())
@@ -23,8 +26,11 @@ if TYPE_CHECKING:
     from .model import Event, FileResult, Severity, Status
     from .pipeline import analyze_file
     from .runner import scan
+    from .session import RunOutcome, run
 
 _LAZY = {
+    "run": ("session", "run"),
+    "RunOutcome": ("session", "RunOutcome"),
     "scan": ("runner", "scan"),
     "analyze_file": ("pipeline", "analyze_file"),
     "Config": ("config", "Config"),
@@ -38,10 +44,12 @@ __all__ = [
     "Config",
     "Event",
     "FileResult",
+    "RunOutcome",
     "Severity",
     "Status",
     "__version__",
     "analyze_file",
+    "run",
     "scan",
 ]
 

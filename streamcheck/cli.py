@@ -9,21 +9,21 @@ maps the outcome to the exit codes of the contract:
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import enum
 import os
 import signal
 import sys
 import time
-import uuid
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from ._version import __version__
+from .exitcodes import EXIT_FAILED_FILES, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILED_FILES, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+if TYPE_CHECKING:
+    from .config import Config
 
 app = typer.Typer(
     add_completion=False,
@@ -65,9 +65,10 @@ class FailOn(str, enum.Enum):
 
 
 def _versions() -> str:
-    import av
+    from .decode import versions
 
-    return f"streamcheck {__version__}\nPyAV {av.__version__}\nFFmpeg {av.ffmpeg_version_info}"
+    ffmpeg, pyav = versions()
+    return f"streamcheck {__version__}\nPyAV {pyav}\nFFmpeg {ffmpeg}"
 
 
 def _version_callback(value: bool) -> None:
@@ -96,20 +97,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def exit_code(results, fail_on: FailOn) -> int:
-    """The contract's exit code for a finished run."""
-    from .model import Severity, Status
-
-    if any(r.status != Status.OK for r in results):
-        return EXIT_FAILED_FILES
-    if fail_on is not FailOn.never:
-        limit = Severity(fail_on.value).rank
-        if any(e.severity.rank >= limit for r in results for e in r.events if not e.expected):
-            return EXIT_FINDINGS
-    return EXIT_OK
-
-
-def _on_sigterm(signum, frame):
+def _on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
@@ -206,113 +194,79 @@ def scan(
     """Analyse media files and write defects, files and metrics Parquet reports."""
     from rich.console import Console
 
-    from .config import load_config
-    from .discover import discover
     from .errors import ParameterError, UsageError
-    from .report.parquet import check_writable, write_reports, write_thumbnails
-    from .report.store import PartWriter, clear_parts, load_previous, plan_incremental
+    from .report.progress import Progress
     from .report.summary import render_summary
-    from .runner import default_jobs, scan_files
+    from .session import run
 
     try:
-        config = load_config(config_file, profile, set_ or [])
-        if detectors:
+        config = _config(config_file, profile, set_)
+        if detectors is not None:
             config = config.with_detectors(detectors.split(","))
-        if thumbnails or html:
+        if thumbnails:
             config = dataclasses.replace(config, thumbnails=True)
-        files = discover(paths, stdin=sys.stdin)
         memory = parse_size(max_memory) if max_memory is not None else None
     except (ParameterError, UsageError) as exc:
         raise _fail(str(exc)) from None
-    if not files:
-        raise _fail(f"no media files found in {', '.join(map(repr, paths))}")
-    try:
-        check_writable(out)
-    except OSError as exc:
-        raise _fail(f"output folder {str(out)!r} is not writable: {exc.strerror or exc}") from None
-
-    import av
-
     err = Console(stderr=True)
     stdout = Console() if output_format is OutputFormat.table else err
-    n_jobs = min(jobs or default_jobs(), max(1, len(files)))
-    started = dt.datetime.now(dt.UTC)
-    run_meta = {
-        "version": __version__,
-        "ffmpeg_version": str(av.ffmpeg_version_info),
-        "pyav_version": av.__version__,
-        "config": config.to_json(),
-        "run_id": uuid.uuid4().hex,
-        "started_at": started.isoformat(),
-    }
-    digest = config.digest()
-    keep = None
-    todo = files
-    if incremental:
-        todo, keep = plan_incremental(files, load_previous(out), digest)
-    else:
-        clear_parts(out)  # a killed run's leftovers: this run starts afresh
-    kept = len(files) - len(todo)
-    results = []
-    interrupted = False
-    t0 = time.perf_counter()
-    parts = PartWriter(out, digest)
     old_term = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        with _Progress(err, len(todo), enabled=not quiet and err.is_terminal) as progress:
-            for r in scan_files(
-                todo,
+        with Progress(
+            err,
+            bar=not quiet and err.is_terminal,
+            lines=verbose or (not quiet and not err.is_terminal),
+        ) as progress:
+            outcome = run(
+                paths,
                 config,
-                jobs=n_jobs,
+                out=out,
+                incremental=incremental,
+                jobs=jobs,
                 file_timeout=file_timeout,
                 max_memory=memory,
                 scheduler=scheduler,
-            ):
-                results.append(r)
-                write_thumbnails(r, out)
-                parts.add(r)
-                progress.advance(r)
-                if verbose or (not quiet and not err.is_terminal):
-                    _log_line(err, len(results), len(todo), r)
-    except KeyboardInterrupt:
-        interrupted = True
+                html=html,
+                junit=junit,
+                fail_on=fail_on.value,
+                stdin=sys.stdin,
+                on_start=progress.start,
+                on_result=progress.advance,
+            )
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
     finally:
         signal.signal(signal.SIGTERM, old_term)
-        parts.close()
-    wall = time.perf_counter() - t0
-    run_meta["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
-    write_reports(results, out, run_meta, config_digest=digest, keep=keep)
+    results = outcome.results
     if output_format is OutputFormat.jsonl:
         from .report.machine import jsonl_lines
 
         for line in jsonl_lines(results):
             sys.stdout.write(line + "\n")
         sys.stdout.flush()
-    if junit is not None:
-        from .report.machine import write_junit
-
-        write_junit(results, junit, fail_on.value)
-    if html:
-        from .report.html import write_html
-
-        write_html(out)
-    if not interrupted:
-        clear_parts(out)
     if not quiet:
-        render_summary(stdout, results, wall_s=wall)
-        if kept:
-            err.print(f"{kept} unchanged file(s) kept from earlier runs (not analysed again).")
+        render_summary(stdout, results, wall_s=outcome.wall_s)
+        if outcome.kept:
+            err.print(
+                f"{outcome.kept} unchanged file(s) kept from earlier runs (not analysed again)."
+            )
         err.print(
             f"Reports in {out}/ (defects, files, metrics .parquet"
             + (", report.html)" if html else ")")
         )
-    if interrupted:
+    if outcome.interrupted:
+        todo = outcome.files - outcome.kept
         err.print(
-            f"Interrupted: {len(todo) - len(results)} of {len(todo)} files not done; "
+            f"Interrupted: {todo - len(results)} of {todo} files not done; "
             f"results of the {len(results)} finished files are written."
         )
-        raise typer.Exit(EXIT_INTERRUPTED)
-    raise typer.Exit(exit_code(results, fail_on))
+    raise typer.Exit(outcome.exit_code(fail_on.value))
+
+
+def _config(config_file: Path | None, profile: str | None, set_: list[str] | None) -> Config:
+    from .config import load_config
+
+    return load_config(config_file, profile, set_ or [])
 
 
 def parse_size(text: str) -> int:
@@ -327,64 +281,6 @@ def parse_size(text: str) -> int:
     except ValueError:
         raise UsageError(f"--max-memory {text!r}: expected a size like 4G or 800M") from None
     return int(value * units[unit])
-
-
-def _log_line(console, done: int, total: int, r) -> None:
-    worst = r.worst_severity
-    n = len(r.events)
-    tail = f"{n} finding{'s' if n != 1 else ''}" + (f", worst {worst.value}" if worst else "")
-    if r.error:
-        tail += f"; {r.error}"
-    console.print(
-        f"[{done}/{total}] {r.status.value}: {r.path} ({tail})",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
-
-
-class _Progress:
-    """A rich progress bar (files, media seconds, ETA) when stderr is a terminal."""
-
-    def __init__(self, console, total: int, enabled: bool) -> None:
-        self.enabled = enabled
-        self.media_s = 0.0
-        if enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self.progress = Progress(
-                TextColumn("[bold]scanning"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("files · {task.fields[media]} of media"),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=console,
-                transient=True,
-            )
-            self.task = self.progress.add_task("scan", total=total, media="0 s")
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.enabled:
-            self.progress.__exit__(*exc)
-
-    def advance(self, r) -> None:
-        self.media_s += r.info.duration_s or 0.0
-        if self.enabled:
-            self.progress.update(self.task, advance=1, media=f"{self.media_s:.0f} s")
 
 
 @app.command()
@@ -441,46 +337,18 @@ def selftest(
 
     Exits 1 when a detector misses an injected defect."""
     from rich.console import Console
-    from rich.table import Table
 
     from . import selftest as st
-    from .config import load_config
     from .errors import ParameterError
 
     try:
-        config = load_config(config_file, profile, set_ or [])
+        config = _config(config_file, profile, set_)
     except ParameterError as exc:
         raise _fail(str(exc)) from None
     t0 = time.perf_counter()
     scores, results = st.run(config, jobs=jobs, workdir=keep)
-    table = Table(title="streamcheck selftest", title_justify="left")
-    for col in (
-        "detector",
-        "injected",
-        "found",
-        "missed",
-        "false alarms",
-        "start error",
-        "end error",
-        "verdict",
-    ):
-        table.add_column(col)
-    for row in st.rows(scores, config):
-        style = "bold red" if row[-1] == "MISSED" else "yellow" if row[-1] == "false alarms" else ""
-        table.add_row(*row, style=style)
-    console = Console()
-    console.print(table)
-    for name, sc in scores.items():
-        for what in sc.missed:
-            console.print(f"  missed {name}: {what}", style="red")
-        for what in sc.false_alarms:
-            console.print(f"  false alarm {name}: {what}", style="yellow")
-    broken = [r for r in results if r.status.value != "ok"]
-    for r in broken:
-        console.print(f"  {r.status.value}: {r.path}: {r.error}", style="red")
-    console.print(f"{len(results)} clips in {time.perf_counter() - t0:.1f} s")
-    failed = any(not sc.ok for sc in scores.values()) or broken
-    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+    st.render(Console(), scores, results, config, time.perf_counter() - t0)
+    raise typer.Exit(EXIT_OK if st.passed(scores, results) else EXIT_FINDINGS)
 
 
 @app.command("detectors")
@@ -489,33 +357,15 @@ def list_detectors(
 ) -> None:
     """List every detector with its parameters, effective values and units."""
     from rich.console import Console
-    from rich.table import Table
 
-    from .config import load_config
-    from .detectors import REGISTRY
     from .errors import ParameterError
+    from .report.catalogue import render_detectors
 
     try:
-        config = load_config(config_file, profile, set_ or [])
+        config = _config(config_file, profile, set_)
     except ParameterError as exc:
         raise _fail(str(exc)) from None
-    table = Table(title=f"streamcheck detectors (profile {config.profile})", title_justify="left")
-    for col in ("detector", "kind", "parameter", "value", "unit", "mirrors", "meaning"):
-        table.add_column(col, overflow="fold")
-    for name, cls in REGISTRY.items():
-        params = config.params_for(name)
-        table.add_section()
-        for i, f in enumerate(dataclasses.fields(params)):
-            table.add_row(
-                f"{name}\n[dim]{cls.description}[/dim]" if i == 0 else "",
-                cls.kind if i == 0 else "",
-                f.name,
-                str(getattr(params, f.name)),
-                f.metadata.get("unit") or "",
-                f.metadata.get("mirrors") or "",
-                f.metadata.get("help", ""),
-            )
-    Console().print(table)
+    render_detectors(Console(), config)
 
 
 def main() -> None:

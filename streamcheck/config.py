@@ -51,6 +51,13 @@ class Config:
     def params_for(self, name: str) -> ParamsBase:
         return self.params.get(name) or REGISTRY[name].Params()
 
+    def min_durations(self) -> dict[str, float]:
+        """Each enabled detector's shortest finding in seconds (its ``min_duration_s``; 0 for
+        detectors without one), for the rules between detectors."""
+        return {
+            n: float(getattr(self.params_for(n), "min_duration_s", 0.0)) for n in self.detectors
+        }
+
     def with_detectors(self, names: Iterable[str]) -> Config:
         """A copy running only ``names`` (validated; order follows the registry)."""
         wanted = [n.strip() for n in names if n.strip()]

@@ -1,17 +1,17 @@
-"""Scale-out: the same per-file analysis on a Dask distributed cluster, through joblib's
-``dask`` backend (an existing engine, not one of ours). Needs the ``dask`` extra:
+"""Scale-out: the same per-file task on a Dask distributed cluster, through joblib's ``dask``
+backend (an existing engine, not one of ours). Needs the ``dask`` extra:
 ``pip install streamcheck[dask]``.
 
-Each task is :func:`streamcheck.pipeline.analyze_file` on one file, run by a Dask worker; the
-small FileResult comes back to the parent, which writes the reports as in a local run, so the
-findings are the same. Workers must see the media at the same paths as the parent (shared or
-mounted storage).
+Each task is :func:`streamcheck.runner.analyze_isolated` on one file, run by a Dask worker,
+with the same limits as a local run: the analysis runs in a child process of the Dask worker
+(started from a fork server, since a Dask worker runs threads), which gets the memory limit and
+is stopped at the time limit; a crash kills only that child. The small FileResult comes back
+to the parent, which writes the reports as in a local run, so the findings are the same.
+Workers must see the media at the same paths as the parent (shared or mounted storage).
 
-What differs from a local run: Dask retries a task whose worker died (three times by default,
-the scheduler's ``allowed-failures``) and then gives up on it, and the file gets
-``status=crashed``; there is no per-file time limit (Dask has none; a stuck worker can be
-restarted from its dashboard or with ``client.restart()``); memory limits are the workers'
-own (``dask worker --memory-limit``), which pause and then restart a worker over its limit.
+What remains different: a Dask worker that dies itself (not the analysis under it) has its
+task retried by Dask (three times by default, the scheduler's ``allowed-failures``), then the
+file gets ``status=crashed``.
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ from collections.abc import Iterator
 
 from .config import Config
 from .model import FileResult, Status
-from .pipeline import analyze_file, failed_result
+from .pipeline import failed_result
+from .runner import Limits, analyze_isolated
 
 
-def _task(path: str, config: Config) -> FileResult:
-    return analyze_file(path, config)
-
-
-def scan_on_cluster(files: list[str], config: Config, scheduler: str) -> Iterator[FileResult]:
+def scan_on_cluster(
+    files: list[str], config: Config, scheduler: str, limits: Limits | None = None
+) -> Iterator[FileResult]:
     """Yield one FileResult per file, analysed on the cluster at ``scheduler``."""
     try:
         from dask.distributed import Client
@@ -42,7 +41,8 @@ def scan_on_cluster(files: list[str], config: Config, scheduler: str) -> Iterato
         try:
             with parallel_config(backend="dask"):
                 parallel = Parallel(n_jobs=-1, return_as="generator_unordered")
-                for result in parallel(delayed(_task)(f, config) for f in files):
+                tasks = (delayed(analyze_isolated)(f, config, limits) for f in files)
+                for result in parallel(tasks):
                     pending.discard(result.path)
                     yield result
         except Exception as exc:  # a task the cluster gave up on (KilledWorker…)

@@ -1,9 +1,9 @@
 """The aggregate step: one file's findings made final.
 
 - clipped to the file's duration ``[0, duration_s]`` (a detector may run past the last frame);
-- cross-detector rules: a black picture is also a still one, so freeze is not reported where
-  the picture is black (the black finding says it better); what remains of a freeze outside
-  black stretches is kept when it is still at least the freeze's minimum duration;
+- the rules between detectors (:data:`streamcheck.detectors.RULES`, e.g. a freeze is not
+  reported where the picture is black: the black finding says it better); what remains of a
+  cut finding is kept when it still lasts its detector's minimum duration;
 - findings declared as there on purpose (``expected`` in the configuration, or a sidecar
   ``NAME.streamcheck.toml`` beside the file) are marked expected: kept, never failing a run;
 - sorted by start time, then detector name.
@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+from collections.abc import Mapping, Sequence
 
+from .detectors import RULES, Rule
 from .detectors.intervals import subtract
 from .model import EXPECTED_SLACK_S, Event, Expected
 
 
-def _subtract(event: Event, holes: list[Event]) -> list[Event]:
+def _subtract(event: Event, holes: list[Event], inside: str) -> list[Event]:
     """Parts of ``event`` not covered by any of ``holes``; frame numbers follow the cuts."""
     pieces = subtract((event.start_s, event.end_s), [(h.start_s, h.end_s) for h in holes])
     if pieces == [(event.start_s, event.end_s)]:
@@ -33,7 +35,7 @@ def _subtract(event: Event, holes: list[Event]) -> list[Event]:
             value=e - s if event.unit == "s" else event.value,
             frame_start=starts.get(s, event.frame_start),
             frame_end=ends.get(e, event.frame_end),
-            detail=f"{event.detail.rstrip('.')}; {e - s:.2f} s of it outside black picture.",
+            detail=f"{event.detail.rstrip('.')}; {e - s:.2f} s of it outside {inside}.",
         )
         for s, e in pieces
     ]
@@ -61,15 +63,37 @@ def mark_expected(events: list[Event], expected: list[Expected], filename: str) 
     return out
 
 
+def apply_rule(events: list[Event], rule: Rule, min_duration_s: float) -> list[Event]:
+    """``events`` with the findings of ``rule.detector`` cut where ``rule.inside`` found
+    something, pieces shorter than ``min_duration_s`` dropped."""
+    holes = [e for e in events if e.detector == rule.inside]
+    if not holes:
+        return events
+    kept: list[Event] = []
+    for ev in events:
+        if ev.detector != rule.detector:
+            kept.append(ev)
+            continue
+        mine = [h for h in holes if not rule.same_stream or h.stream_index == ev.stream_index]
+        kept += [
+            p
+            for p in _subtract(ev, mine, rule.inside.replace("_", " "))
+            if p.duration_s + 1e-9 >= min_duration_s
+        ]
+    return kept
+
+
 def finalize(
     events: list[Event],
     duration_s: float | None,
     *,
-    freeze_min_duration_s: float = 0.0,
+    min_duration_s: Mapping[str, float] | None = None,
+    rules: Sequence[Rule] = RULES,
     expected: list[Expected] | None = None,
     filename: str = "",
 ) -> list[Event]:
-    """Apply the aggregate rules to one file's events (see module docstring)."""
+    """Apply the aggregate rules to one file's events (see module docstring);
+    ``min_duration_s``: each detector's shortest finding (seconds, 0 when absent)."""
     out: list[Event] = []
     for ev in events:
         if duration_s is not None and duration_s > 0:
@@ -78,17 +102,8 @@ def finalize(
             if (start, end) != (ev.start_s, ev.end_s):
                 ev = dataclasses.replace(ev, start_s=start, end_s=end)
         out.append(ev)
-    blacks = [e for e in out if e.detector == "black"]
-    if blacks:
-        kept: list[Event] = []
-        for ev in out:
-            if ev.detector != "freeze":
-                kept.append(ev)
-                continue
-            kept += [
-                p for p in _subtract(ev, blacks) if p.duration_s + 1e-9 >= freeze_min_duration_s
-            ]
-        out = kept
+    for rule in rules:
+        out = apply_rule(out, rule, (min_duration_s or {}).get(rule.detector, 0.0))
     if expected:
         out = mark_expected(out, expected, filename)
     return sorted(out, key=lambda e: (e.start_s, e.detector, e.channel or -1))

@@ -1,17 +1,19 @@
-"""Measurements that several consumers need, computed once per frame.
+"""Measurements that several consumers need, computed once per frame or block, and only
+those that some consumer asked for (:class:`~streamcheck.model.Needs`).
 
-Every decoded picture gets, on its shared subsample:
+Every decoded picture gets, on its shared subsample, when metrics are recorded:
 
 - ``features["luma_mean"]``: mean luma, 0–1 of the code range;
 - ``features["motion"]``: mean absolute luma difference to the previous picture, 0–1;
-- ``blocks``: float32 means of the 8×8 tiles of the subsample (freeze and flash compare these);
-- ``bars``: black bars (top, bottom, left, right) in full-resolution pixels, used by the
-  letterbox detector and to keep bar edges out of the blockiness score. A row or column is bar
-  when at least :data:`BAR_DARK_RATIO` of its samples are at or below
-  :data:`BAR_PIXEL_THRESHOLD` of the nominal range (blackdetect's pixel rule); a black frame
-  has ``bars = None``.
 
-Detectors add their own scores to ``features`` too.
+and when a detector needs them:
+
+- ``blocks``: float32 means of the 8×8 tiles of the subsample;
+- ``bars``: black bars (top, bottom, left, right) in full-resolution pixels
+  (:func:`~streamcheck.detectors.planes.find_bars`; a black frame has ``bars = None``).
+
+Every audio block gets its true peak per channel, and the stretches where it reaches the level
+a detector asked for. Detectors add their own scores to ``features`` too.
 """
 
 from __future__ import annotations
@@ -19,62 +21,58 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .detectors.loudness import PROFILES
-from .detectors.planes import block_means, dark_code_threshold, mean_abs_diff
-from .model import AudioBlock, VideoFrame
+from .detectors import Metric
+from .detectors.planes import (
+    BAR_PIXEL_THRESHOLD,
+    block_means,
+    dark_code_threshold,
+    find_bars,
+    mean_abs_diff,
+)
+from .model import AudioBlock, Needs, VideoFrame
 
-BAR_PIXEL_THRESHOLD = 0.10  # fraction of the nominal range: blackdetect's pixel_black_th
-BAR_DARK_RATIO = 0.98  # share of a row's/column's samples that must be dark
-
-
-def _leading(flags: np.ndarray) -> int:
-    """Number of leading True values."""
-    off = np.flatnonzero(~flags)
-    return int(off[0]) if off.size else int(flags.size)
-
-
-def find_bars(small: np.ndarray, dark_code: int) -> tuple[int, int, int, int] | None:
-    """(top, bottom, left, right) dark bars of a plane, in its own rows/columns; None when
-    every row is dark (a black picture)."""
-    h, w = small.shape
-    # most pictures have no bars: when no edge row or column is dark, none is
-    edges = np.concatenate((small[0], small[-1], small[:, 0], small[:, -1])) <= dark_code
-    if (
-        np.count_nonzero(edges[:w]) < BAR_DARK_RATIO * w
-        and np.count_nonzero(edges[w : 2 * w]) < BAR_DARK_RATIO * w
-        and np.count_nonzero(edges[2 * w : 2 * w + h]) < BAR_DARK_RATIO * h
-        and np.count_nonzero(edges[2 * w + h :]) < BAR_DARK_RATIO * h
-    ):
-        return 0, 0, 0, 0
-    dark = small <= dark_code
-    rows = np.count_nonzero(dark, axis=1) >= BAR_DARK_RATIO * w
-    if rows.all():
-        return None
-    cols = np.count_nonzero(dark, axis=0) >= BAR_DARK_RATIO * h
-    return _leading(rows), _leading(rows[::-1]), _leading(cols), _leading(cols[::-1])
+VIDEO_METRICS = (
+    Metric("luma_mean", "ratio", "Mean luma, 0–1 of the code range."),
+    Metric("motion", "ratio", "Mean absolute luma difference to the previous picture, 0–1."),
+)
 
 
 class VideoMeasure:
-    """Streaming per-frame measurements of one video stream."""
+    """Streaming per-frame measurements of one video stream: what ``needs`` asks for, and the
+    :data:`VIDEO_METRICS` when ``metrics`` is set."""
 
-    def __init__(self) -> None:
+    def __init__(self, needs: Needs | None = None, metrics: bool = True) -> None:
+        self.needs = needs if needs is not None else Needs(blocks=True, bars=True)
+        self.metrics = metrics
         self._prev: np.ndarray | None = None
         self._dark: int | None = None
 
     def update(self, frame: VideoFrame) -> None:
         small = frame.small
-        frame.features["luma_mean"] = cv2.sumElems(small)[0] / small.size / frame.code_max
-        prev = self._prev
-        if prev is not None and prev.shape == small.shape:
-            frame.features["motion"] = mean_abs_diff(small, prev, frame.code_max)
-        self._prev = small
-        frame.blocks = block_means(small)
-        if self._dark is None:
-            self._dark = dark_code_threshold(
-                frame.black_level, frame.white_level, BAR_PIXEL_THRESHOLD
+        if self.metrics:
+            frame.features["luma_mean"] = cv2.sumElems(small)[0] / small.size / frame.code_max
+            prev = self._prev
+            if prev is not None and prev.shape == small.shape:
+                frame.features["motion"] = mean_abs_diff(small, prev, frame.code_max)
+            self._prev = small
+        if self.needs.blocks:
+            frame.blocks = block_means(small)
+        if self.needs.bars:
+            if self._dark is None:
+                self._dark = dark_code_threshold(
+                    frame.black_level, frame.white_level, BAR_PIXEL_THRESHOLD
+                )
+            bars = find_bars(small, self._dark)
+            frame.bars = (
+                None
+                if bars is None
+                else (
+                    bars[0] * frame.step,
+                    bars[1] * frame.step,
+                    bars[2] * frame.step,
+                    bars[3] * frame.step,
+                )
             )
-        bars = find_bars(small, self._dark)
-        frame.bars = None if bars is None else tuple(b * frame.step for b in bars)
 
 
 # ---- audio ---------------------------------------------------------------------------------------
@@ -93,28 +91,30 @@ def _interpolator() -> np.ndarray:
     return np.stack([h[p::OVERSAMPLE] for p in range(OVERSAMPLE)]).astype(np.float32)
 
 
-# the lowest delivery ceiling of the profiles (ATSC A/85: −2 dBTP), linear
-LOWEST_CEILING = 10 ** (min(ceiling for *_, ceiling in PROFILES.values()) / 20)
 WINDOW = 512  # samples per screening window (about 11 ms at 48 kHz)
 
 
 class AudioMeasure:
     """Streaming per-block measurements of one audio stream: the 4× oversampled true peak of
     every channel (``block.true_peak``), the stretches of at most :data:`WINDOW` samples where
-    it reaches the lowest delivery ceiling, −2 dBTP (``block.true_peak_overs``: channel,
-    start s, end s, linear peak), and its maximum over the stream (``true_peak``).
+    it reaches ``overs_above`` (linear; the level a detector asked for, e.g. a delivery's
+    true-peak ceiling; ``block.true_peak_overs``: channel, start s, end s, linear peak), and its
+    maximum over the stream (``true_peak``).
 
     Only the stretches that can matter are oversampled. An interpolated value is a sum of 12
     samples weighted by one phase of the filter, so it is at most :attr:`bound` (the largest
     sum of a phase's absolute taps: 1.84, +5.3 dB) times the largest of those samples. Each
     channel is screened in windows of :data:`WINDOW` samples: a window whose samples, and the
     previous window's (its first values reach back into it), are all under ``min(stream
-    maximum so far, −2 dBTP) / bound`` can neither raise the maximum nor pass any delivery
-    ceiling, and is not oversampled. The stream's maximum is therefore exact, and so is every
-    block value at or above −2 dBTP or the maximum so far; a lower block value is a lower
-    bound (at least the block's sample peak). On music 3–35% of the windows are oversampled."""
+    maximum so far, overs_above) / bound`` can neither raise the maximum nor reach
+    ``overs_above``, and is not oversampled. The stream's maximum is therefore exact, and so is
+    every block value at or above ``overs_above`` or the maximum so far; a lower block value is
+    a lower bound (at least the block's sample peak). On music 3–35% of the windows are
+    oversampled."""
 
-    def __init__(self) -> None:
+    def __init__(self, overs_above: float | None = None) -> None:
+        # no stretches wanted: screen against the running maximum only (never reached)
+        self.overs_above = overs_above if overs_above is not None else np.inf
         phases = _interpolator()
         # OpenCV's filter2D correlates: each phase's taps reversed give the convolution
         self._kernels = [np.ascontiguousarray(p[::-1])[None, :] for p in phases]
@@ -146,7 +146,7 @@ class AudioMeasure:
         # maxima of every channel number seen
         running = np.zeros(max(channels, old.size), np.float32)
         running[: old.size] = old
-        floor = min(float(running.max()), LOWEST_CEILING) / self.bound
+        floor = min(float(running.max()), self.overs_above) / self.bound
         # value j reads x[j − keep … j]: window w needs its own samples and the last ``keep``
         # of the window before (conservatively: all of them); the first, the previous tail
         loud = sample_peaks >= floor
@@ -159,7 +159,7 @@ class AudioMeasure:
                 high, low = self._phase_extremes(ext[:, : keep + n], n)
                 found = np.maximum.reduceat(np.maximum(high, -low), starts, axis=1)
                 np.maximum(found, sample_peaks, out=found)
-                where = np.nonzero(found >= LOWEST_CEILING)
+                where = np.nonzero(found >= self.overs_above)
                 over_peaks = found[where]
                 np.maximum(peaks, found.max(axis=1), out=peaks)
             else:
@@ -167,7 +167,7 @@ class AudioMeasure:
                 found = self._oversample_windows(ext, n, chans, wins)
                 np.maximum(found, sample_peaks[chans, wins], out=found)
                 np.maximum.at(peaks, chans, found)
-                keep_over = found >= LOWEST_CEILING
+                keep_over = found >= self.overs_above
                 where = (chans[keep_over], wins[keep_over])
                 over_peaks = found[keep_over]
             # value j sits between samples j − 6 and j − 5 (the middle of the taps it reads)

@@ -1,7 +1,10 @@
 """Per-second metrics of one file: the rows of metrics.parquet.
 
-Video features (whatever the measure step and the detectors published on each frame: luma
-mean, motion, black ratio…) are averaged over the frames that start in each second. Audio of the
+The columns derive from declarations: the measure step's video metrics
+(:data:`streamcheck.measure.VIDEO_METRICS`), every registered detector's ``publishes``, and
+the audio metrics below (:func:`columns`). Video features (what the measure step and the
+detectors put in each frame's ``features``) are merged over the frames that start in each
+second, each by its declared rule (mean, max or min). Audio of the
 file's first audio stream gives RMS level (dBFS, the mean power of all channels) and sample peak
 (dBFS) per second, and the highest momentary loudness (LUFS, 400 ms windows, read every
 100 ms by the R128 meter) in each second. Levels of digital silence are floored at
@@ -15,11 +18,26 @@ from collections import defaultdict
 
 import numpy as np
 
+from .detectors import Metric, published_metrics
+from .measure import VIDEO_METRICS
 from .model import AudioBlock, VideoFrame
 
 FLOOR_DBFS = -150.0
-VIDEO_COLUMNS = ("luma_mean", "motion", "black_ratio", "blockiness", "bars_ratio")
-AUDIO_COLUMNS = ("rms_dbfs", "peak_dbfs", "momentary_lufs")
+AUDIO_METRICS = (
+    Metric("rms_dbfs", "dBFS", "RMS level, the mean power of all channels.", "mean"),
+    Metric("peak_dbfs", "dBFS", "Sample peak.", "max"),
+    Metric("momentary_lufs", "LUFS", "Highest momentary loudness (400 ms windows).", "max"),
+)
+
+
+def video_metrics() -> tuple[Metric, ...]:
+    """The per-frame features recorded per second: the measure step's, then the detectors'."""
+    return (*VIDEO_METRICS, *published_metrics())
+
+
+def columns() -> tuple[Metric, ...]:
+    """Every metric column of metrics.parquet after ``path`` and ``t_s``, in order."""
+    return (*video_metrics(), *AUDIO_METRICS)
 
 
 def _db(power_or_amp: float, factor: float) -> float:
@@ -34,6 +52,8 @@ class MetricsRecorder:
 
     def __init__(self, audio_stream_index: int | None) -> None:
         self.audio_stream_index = audio_stream_index
+        self._video = video_metrics()
+        self._rules = {m.name: m.per_second for m in self._video}
         self._vsum: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self._vcount: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._power: dict[int, float] = defaultdict(float)
@@ -45,7 +65,13 @@ class MetricsRecorder:
         sec = math.floor(frame.t_s)
         sums, counts = self._vsum[sec], self._vcount[sec]
         for name, value in frame.features.items():
-            sums[name] += value
+            rule = self._rules.get(name, "mean")
+            if rule == "mean" or not counts[name]:
+                sums[name] = sums[name] + value if rule == "mean" else value
+            elif rule == "max":
+                sums[name] = max(sums[name], value)
+            else:
+                sums[name] = min(sums[name], value)
             counts[name] += 1
 
     def add_audio(self, block: AudioBlock) -> None:
@@ -70,23 +96,26 @@ class MetricsRecorder:
             self._peak[sec] = max(self._peak[sec], float(mag[:, pos:stop].max()))
             pos = stop
 
-    def table(self) -> dict[str, list]:
-        """Columns (t_s + VIDEO_COLUMNS + AUDIO_COLUMNS) with one entry per second, None where
-        a second has no such measurement."""
+    def _video_value(self, sec: int, metric: Metric) -> float | None:
+        counts = self._vcount.get(sec)
+        if not counts or not counts.get(metric.name):
+            return None
+        value = self._vsum[sec][metric.name]
+        return value / counts[metric.name] if metric.per_second == "mean" else value
+
+    def table(self) -> dict[str, list[float | None]]:
+        """Columns (t_s, then :func:`columns`) with one entry per second, None where a second
+        has no such measurement."""
         seconds = sorted(set(self._vsum) | set(self._samples))
-        cols: dict[str, list] = {"t_s": [float(s) for s in seconds]}
-        for name in VIDEO_COLUMNS:
-            cols[name] = [
-                self._vsum[s][name] / self._vcount[s][name]
-                if s in self._vcount and self._vcount[s].get(name)
-                else None
-                for s in seconds
-            ]
+        cols: dict[str, list[float | None]] = {"t_s": [float(s) for s in seconds]}
+        for metric in self._video:
+            cols[metric.name] = [self._video_value(s, metric) for s in seconds]
         audio = {
             "rms_dbfs": lambda s: _db(self._power[s] / self._samples[s], 10.0),
             "peak_dbfs": lambda s: _db(self._peak[s], 20.0),
             "momentary_lufs": lambda s: self._momentary.get(s),
         }
-        for name in AUDIO_COLUMNS:
-            cols[name] = [audio[name](s) if self._samples.get(s) else None for s in seconds]
+        for metric in AUDIO_METRICS:
+            fn = audio[metric.name]
+            cols[metric.name] = [fn(s) if self._samples.get(s) else None for s in seconds]
         return cols

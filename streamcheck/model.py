@@ -99,10 +99,11 @@ class VideoFrame:
     ``bars`` are the black bars (top, bottom, left, right) in full-resolution pixels, as the
     measure step found them (None for a black frame, which shows no bars); ``blocks`` the
     float32 means of the 8×8 tiles of ``small`` (a thumbnail about 40–50 wide), also from
-    the measure step. ``columns``, when blockiness runs, is a contiguous copy of every n-th
-    column of ``luma`` (all rows; n = blockiness's line_step), read before ``small``: reading
-    it streams the whole picture through the cache, which makes the subsample's strided read
-    after it about 3× cheaper (95 → 32 µs per 1080p picture). Detectors may publish
+    the measure step. ``columns``, when a detector asks for them (:class:`Needs`), is a
+    contiguous copy of every ``columns_step``-th column of ``luma`` (all rows), read before
+    ``small``: reading it streams the whole picture through the cache, which makes the
+    subsample's strided read after it about 3× cheaper (95 → 32 µs per 1080p picture).
+    Detectors may publish
     per-frame measurements into ``features`` (name → value); the metrics recorder averages them
     per second.
     """
@@ -124,6 +125,7 @@ class VideoFrame:
     bars: tuple[int, int, int, int] | None = (0, 0, 0, 0)
     blocks: np.ndarray | None = None
     columns: np.ndarray | None = None
+    columns_step: int = 0
     features: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -137,9 +139,9 @@ class AudioBlock:
     = 1.0, starting at ``t_s`` seconds. ``loudness`` holds the loudness meter's readings that
     became available with this block: (time s, momentary LUFS, short-term LUFS), 100 ms apart.
     ``true_peak`` is the block's 4× oversampled peak per channel (linear, 1.0 = full scale),
-    and ``true_peak_overs`` where it reaches −2 dBTP, the lowest delivery ceiling: (channel,
-    start s, end s, linear true peak) of stretches of about 10 ms; both filled by the measure
-    step."""
+    and ``true_peak_overs`` where it reaches the level a detector asked for (:class:`Needs`):
+    (channel, start s, end s, linear true peak) of stretches of about 10 ms; both filled by
+    the measure step."""
 
     stream_index: int
     t_s: float
@@ -164,6 +166,32 @@ class AudioBlock:
     @property
     def end_s(self) -> float:
         return self.t_s + self.n / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Needs:
+    """Shared measurements that the detectors of a stream ask the decode and measure steps for
+    (each computed once per frame or block, whoever asks): ``blocks`` and ``bars`` of each
+    :class:`VideoFrame`, its ``columns`` at ``column_step``, and the stretches of each
+    :class:`AudioBlock` whose true peak reaches ``true_peak_overs_above`` (linear, 1.0 = full
+    scale; None: not needed)."""
+
+    blocks: bool = False
+    bars: bool = False
+    column_step: int | None = None
+    true_peak_overs_above: float | None = None
+
+    def merge(self, other: Needs) -> Needs:
+        """What both ask for. Columns are read at one step only: when two steps are asked
+        for, none is (each asker then reads its own from the luma plane)."""
+        steps = {s for s in (self.column_step, other.column_step) if s}
+        overs = [x for x in (self.true_peak_overs_above, other.true_peak_overs_above) if x]
+        return Needs(
+            blocks=self.blocks or other.blocks,
+            bars=self.bars or other.bars,
+            column_step=steps.pop() if len(steps) == 1 else None,
+            true_peak_overs_above=min(overs) if overs else None,
+        )
 
 
 @dataclass(frozen=True)

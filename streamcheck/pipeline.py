@@ -13,12 +13,12 @@ import errno
 import os
 import time
 from collections.abc import Callable
+from functools import reduce
 
 from .config import Config, sidecar_expected
 from .decode import DecodeStats, Media, iter_decoded, open_media
-from .detectors import REGISTRY, Detector
-from .detectors.blockiness import BlockinessDetector
-from .detectors.loudness import dbtp
+from .detectors import REGISTRY, FileDetector, StreamDetector
+from .detectors.decibels import amplitude_to_db
 from .errors import MediaOpenError, ParameterError
 from .events import finalize
 from .measure import AudioMeasure, VideoMeasure
@@ -29,8 +29,8 @@ from .model import (
     FileFacts,
     FileInfo,
     FileResult,
+    Needs,
     Status,
-    StreamInfo,
     VideoFrame,
 )
 from .thumbs import ThumbnailKeeper
@@ -94,31 +94,32 @@ def _timed(result: FileResult, wall0: float, cpu0: float) -> FileResult:
     return result
 
 
-def build_detectors(
-    config: Config, media: Media
-) -> tuple[list[Detector], dict[int, list[Detector]], list[Detector]]:
+Detectors = tuple[list[StreamDetector], dict[int, list[StreamDetector]], list[FileDetector]]
+
+
+def build_detectors(config: Config, media: Media) -> Detectors:
     """The configured detectors of ``media``: for its video stream, for each audio stream
     (by index), and for the file."""
-    video: list[Detector] = []
-    audio: dict[int, list[Detector]] = {s.index: [] for s in media.audio}
-    file: list[Detector] = []
+    video: list[StreamDetector] = []
+    audio: dict[int, list[StreamDetector]] = {s.index: [] for s in media.audio}
+    file: list[FileDetector] = []
     for name in config.detectors:
         cls, params = REGISTRY[name], config.params_for(name)
+        if issubclass(cls, FileDetector):
+            file.append(cls(params))
+            continue
+        assert issubclass(cls, StreamDetector)
         if cls.kind in ("video", "av") and media.video is not None:
             video.append(cls(params, media.info_of(media.video)))
         if cls.kind in ("audio", "av"):
             for s in media.audio:
                 audio[s.index].append(cls(params, media.info_of(s)))
-        if cls.kind == "file":
-            file.append(cls(params, StreamInfo(index=-1, kind="file")))
     return video, audio, file
 
 
-def column_step(video_dets: list[Detector]) -> int | None:
-    """The column step the decode loop reads each picture at for blockiness (None: it does
-    not run)."""
-    blockiness = [d for d in video_dets if isinstance(d, BlockinessDetector)]
-    return blockiness[0].p.line_step if blockiness else None
+def needs_of(detectors: list[StreamDetector]) -> Needs:
+    """What ``detectors`` ask of the decode and measure steps, together."""
+    return reduce(Needs.merge, (d.needs() for d in detectors), Needs())
 
 
 def _run(
@@ -133,14 +134,18 @@ def _run(
         if on_open is not None:
             on_open(info)
         video_dets, audio_dets, file_dets = build_detectors(config, media)
-        measure = VideoMeasure()
+        video_needs = needs_of(video_dets)
+        measure = VideoMeasure(video_needs, metrics=config.metrics)
         thumbs = ThumbnailKeeper(path) if config.thumbnails and media.video is not None else None
-        audio_measures = {s.index: AudioMeasure() for s in media.audio}
+        audio_measures = {
+            idx: AudioMeasure(needs_of(dets).true_peak_overs_above)
+            for idx, dets in audio_dets.items()
+        }
         recorder = MetricsRecorder(media.audio[0].index if media.audio else None)
         stats = DecodeStats()
 
         decoded = iter_decoded(
-            media, stats, threads=config.decoder_threads, column_step=column_step(video_dets)
+            media, stats, threads=config.decoder_threads, column_step=video_needs.column_step
         )
         for item in decoded:
             if isinstance(item, VideoFrame):
@@ -181,7 +186,7 @@ def _run(
             info.max_momentary_lufs = first.loudness.max_momentary_lufs
             info.max_short_term_lufs = first.loudness.max_short_term_lufs
         if first.true_peak is not None and first.true_peak.size:
-            info.true_peak_dbtp = dbtp(float(first.true_peak.max()))
+            info.true_peak_dbtp = amplitude_to_db(float(first.true_peak.max()))
     info.frames = stats.items("video") if has_video else None
     if stats.end_s > 0:
         info.duration_s = stats.end_s
@@ -194,14 +199,12 @@ def _run(
         data_ends_at_s=data_ends,
         data_error=stats.demux_error,
     )
-    for det in file_dets:
-        det.update(facts)
-        events += det.finish(duration)
-    freeze = config.params_for("freeze")
+    for fdet in file_dets:
+        events += fdet.check(facts)
     result.events = finalize(
         events,
         info.duration_s,
-        freeze_min_duration_s=getattr(freeze, "min_duration_s", 0.0),
+        min_duration_s=config.min_durations(),
         expected=[*config.expected, *sidecar_expected(path)],
         filename=os.path.basename(path),
     )

@@ -1,43 +1,49 @@
 """Fan files out over worker processes and yield one result per file as they finish.
 
+There is one per-file task, :func:`analyze_isolated`, the same on the local pool and on a Dask
+cluster. It analyses the file (:func:`streamcheck.pipeline.analyze_file`) in a child process
+of the worker it runs in, and applies the limits to that child:
+
+- the time limit: ``file_timeout`` seconds when given, else :data:`TIMEOUT_BASE_S` +
+  :data:`TIMEOUT_PER_MEDIA_S` × the media duration (known once the child has opened the file):
+  generous for a 4K HEVC decode on one core, short for a loop. Past it the child is killed
+  and the file gets ``status=timeout``;
+- the memory limit: an address-space limit (``max_memory`` bytes, never less than the child's
+  size at its start + :data:`MIN_HEADROOM`) set in the child: allocation fails inside it and
+  the file gets ``status=error`` ("out of memory");
+- a crash (a decoder segfault, SIGKILL, the OOM killer): the child dies, the worker sees it
+  and the file gets ``status=crashed`` with the signal or exit code. The worker itself lives
+  on, so one file never costs another.
+
+The child is forked from the worker (a copy of a process that has FFmpeg, NumPy and OpenCV
+loaded already: a few milliseconds) when the worker is single-threaded, as a local worker is;
+otherwise it is a fresh interpreter (a Dask worker runs threads, and forking a threaded
+process is unsafe; the imports then cost about half a second per file). It dies with its
+parent (``PR_SET_PDEATHSIG``), and local workers leave when the process that started them is
+gone, so a killed run leaves nothing behind.
+
 The local pool is joblib's process engine, loky (``joblib.externals.loky``), used through its
-executor so that every file, even with ``jobs=1``, is analysed in a worker process the parent
-outlives. Each task is :func:`streamcheck.pipeline.analyze_file` on one file; only the small
-FileResult comes back. No printing here: progress belongs to the caller, who iterates.
-
-What can go wrong in a worker, and what the file gets:
-
-- the analysis fails: ``status=error`` with the reason (inside :func:`analyze_file`);
-- the worker process dies (a decoder segfault, SIGKILL, ``os._exit``, the OOM killer):
-  ``status=crashed`` with the exit code. loky breaks the whole pool when one worker dies (and
-  stops the others), so each worker keeps a marker file naming the file it is on. After a
-  break, the files that workers were on are retried one at a time, each alone in a pool: the
-  one that breaks it again is the culprit, the others finish. Files not yet started go back in
-  line;
-- the file takes longer than its time limit: the parent's watchdog kills that worker and the
-  file gets ``status=timeout``. The limit is ``file_timeout`` seconds when given, else
-  :data:`TIMEOUT_BASE_S` + :data:`TIMEOUT_PER_MEDIA_S` × the media duration (known once the
-  worker has opened the file): generous for a 4K HEVC decode on one core, short for a loop;
-- the worker's memory passes ``max_memory`` bytes (an address-space limit set in each worker,
-  never less than its start-up size + :data:`MIN_HEADROOM`): allocation fails inside the
-  worker and the file gets ``status=error`` ("out of memory").
+executor; :mod:`.dask_backend` runs the same task through joblib's ``dask`` backend. No
+printing here: progress belongs to the caller, who iterates.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
-import json
 import os
-import re
+import pickle
 import signal
-import tempfile
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from pathlib import Path
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 from .config import Config
@@ -50,10 +56,27 @@ from .pipeline import analyze_file, failed_result
 WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 TIMEOUT_BASE_S = 120.0  # every file: opening, probing, a slow disk
 TIMEOUT_PER_MEDIA_S = 20.0  # per second of media: 20× slower than real time is stuck
-CRASH_ENV = "STREAMCHECK_TEST_CRASH_ON"  # test switch: a worker kills itself on this file name
-HANG_ENV = "STREAMCHECK_TEST_HANG_ON"  # test switch: a worker hangs on this file name
-MIN_HEADROOM = 512 << 20  # bytes a worker may map beyond its start-up size, at the least
-HOG_ENV = "STREAMCHECK_TEST_HOG_ON"  # test switch: a worker allocates 64 GiB on this file name
+MIN_HEADROOM = 512 << 20  # bytes a child may map beyond its start-up size, at the least
+CRASH_ENV = "STREAMCHECK_TEST_CRASH_ON"  # test switch: the child kills itself on this file name
+HANG_ENV = "STREAMCHECK_TEST_HANG_ON"  # test switch: the child hangs on this file name
+HOG_ENV = "STREAMCHECK_TEST_HOG_ON"  # test switch: the child allocates 64 GiB on this file name
+PARENT_CHECK_S = 1.0  # how often a local worker checks that its run is still alive
+WATCHER = "streamcheck-parent-watch"  # the thread doing it (asleep: no obstacle to a fork)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits: ``file_timeout`` seconds (None: from the media's duration, see the
+    module docstring), ``max_memory`` bytes of address space (None or 0: no limit)."""
+
+    file_timeout: float | None = None
+    max_memory: int | None = None
+
+    def deadline(self, started: float, duration_s: float | None) -> float:
+        """When a file started at ``started`` (``time.monotonic``) must be done."""
+        if self.file_timeout is not None:
+            return started + self.file_timeout
+        return started + TIMEOUT_BASE_S + TIMEOUT_PER_MEDIA_S * (duration_s or 0.0)
 
 
 def default_jobs() -> int:
@@ -65,7 +88,7 @@ def default_jobs() -> int:
 
 
 def default_max_memory(jobs: int) -> int:
-    """Per-worker address-space limit by default (bytes): an even share of 80% of the
+    """Per-file address-space limit by default (bytes): an even share of 80% of the
     machine's memory, at least 2 GiB (the address space of Python, NumPy and FFmpeg's
     threads is larger than what they touch)."""
     try:
@@ -75,27 +98,14 @@ def default_max_memory(jobs: int) -> int:
     return max(2 << 30, int(total * 0.8 / max(1, jobs)))
 
 
-# ---- worker side -------------------------------------------------------------------------------
+# ---- the per-file task --------------------------------------------------------------------------
 
 
-def _worker_init(max_memory: int | None) -> None:
-    """Runs once in each worker process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    import cv2
-
-    cv2.setNumThreads(1)  # as WORKER_ENV: the files are the parallelism
-    from . import pipeline  # noqa: F401  (load FFmpeg and NumPy before the limit applies)
-
-    if max_memory:
-        import resource
-
-        # never below what the worker already maps plus room to open a file: a limit under
-        # that would fail every file with an import error instead of the big one
-        limit = max(max_memory, _address_space() + MIN_HEADROOM)
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (no-op elsewhere)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _address_space() -> int:
@@ -110,70 +120,171 @@ def _address_space() -> int:
     return 0
 
 
-def _task(path: str, config: Config, marker_dir: str, file_timeout: float | None) -> FileResult:
-    """One file in a worker: keep a marker naming it (and its deadline) while on it."""
-    marker = Path(marker_dir) / str(os.getpid())
-    started = time.time()
+def _limit_memory(max_memory: int | None) -> None:
+    if not max_memory:
+        return
+    import resource
 
-    def note(deadline: float) -> None:
-        tmp = marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"path": path, "deadline": deadline}))
-        tmp.replace(marker)
+    # never below what the process already maps plus room to open a file: a limit under that
+    # would fail every file with an import error instead of the big one
+    limit = max(max_memory, _address_space() + MIN_HEADROOM)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
-    note(started + (file_timeout or TIMEOUT_BASE_S))
+
+def _child(path: str, config: Config, max_memory: int | None, conn: Connection) -> None:
+    """The child's whole life: limits, the analysis, the result down the pipe."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _limit_memory(max_memory)
+    name = os.path.basename(path)
 
     def on_open(info: FileInfo) -> None:
-        if file_timeout is None and info.duration_s:
-            note(started + TIMEOUT_BASE_S + TIMEOUT_PER_MEDIA_S * info.duration_s)
+        conn.send(("open", info.duration_s))
+        if os.environ.get(HOG_ENV) == name:
+            bytearray(64 << 30)
 
-    name = os.path.basename(path)
-    if os.environ.get(CRASH_ENV) and os.environ[CRASH_ENV] == name:
+    if os.environ.get(CRASH_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
-    if os.environ.get(HANG_ENV) and os.environ[HANG_ENV] == name:
+    if os.environ.get(HANG_ENV) == name:
         while True:
             time.sleep(1)
-    if os.environ.get(HOG_ENV) and os.environ[HOG_ENV] == name:
-        return analyze_file(path, config, on_open=lambda _: bytearray(64 << 30))
+    conn.send(("result", analyze_file(path, config, on_open=on_open)))
+    conn.close()
+
+
+class _Child:
+    """A child process analysing one file, with the pipe its messages come through: forked
+    from this process when that is safe (a single-threaded process, as a local worker is),
+    else a fresh interpreter (``python -m streamcheck.runner FD``, arguments on its stdin)."""
+
+    def __init__(self, path: str, config: Config, max_memory: int | None) -> None:
+        read_fd, write_fd = os.pipe()
+        self.messages = Connection(read_fd, writable=False)
+        others = [t for t in threading.enumerate() if t.name != WATCHER]
+        self._proc: subprocess.Popen[bytes] | None = None
+        if others == [threading.current_thread()]:
+            pid = os.fork()
+            if pid == 0:  # the child
+                code = 0
+                try:
+                    os.close(read_fd)
+                    _child(path, config, max_memory, Connection(write_fd, readable=False))
+                except BaseException:
+                    code = 1
+                finally:
+                    os._exit(code)
+            self.pid = pid
+        else:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "streamcheck.runner", str(write_fd)],
+                stdin=subprocess.PIPE,
+                pass_fds=(write_fd,),
+            )
+            self.pid = self._proc.pid
+            assert self._proc.stdin is not None
+            with contextlib.suppress(OSError):
+                pickle.dump((path, config, max_memory), self._proc.stdin)
+                self._proc.stdin.close()
+        os.close(write_fd)
+        self._status: int | None = None
+
+    def kill(self) -> None:
+        if self.exitcode() is None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def exitcode(self, wait_s: float = 0.0) -> int | None:
+        """The exit code (−signal when killed), waiting up to ``wait_s``; None if running."""
+        if self._status is not None:
+            return self._status
+        if self._proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._status = self._proc.wait(wait_s)
+            return self._status
+        deadline = time.monotonic() + wait_s
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self._status = os.waitstatus_to_exitcode(status)
+                return self._status
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.01)
+
+
+def _spawned(fd: int) -> None:
+    """``python -m streamcheck.runner FD``: a child started as a fresh interpreter."""
+    path, config, max_memory = pickle.load(sys.stdin.buffer)
+    _child(path, config, max_memory, Connection(fd, readable=False))
+
+
+def _how_it_died(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        with contextlib.suppress(ValueError):
+            return signal.Signals(-exitcode).name
+    return f"exit code {exitcode}"
+
+
+def analyze_isolated(path: str, config: Config, limits: Limits | None = None) -> FileResult:
+    """The per-file task: :func:`~streamcheck.pipeline.analyze_file` in a child process, with
+    ``limits`` applied (see the module docstring). Always returns the file's result."""
+    limits = limits or Limits()
+    started = time.monotonic()
+    child = _Child(path, config, limits.max_memory or None)
+    deadline = limits.deadline(started, None)
     try:
-        return analyze_file(path, config, on_open=on_open)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                child.kill()
+                return failed_result(
+                    path, Status.TIMEOUT, "time limit reached; the analysis was stopped"
+                )
+            if not child.messages.poll(min(left, 1.0)):
+                continue
+            try:
+                kind, payload = child.messages.recv()
+            except (EOFError, OSError):  # the child died without a result
+                how = _how_it_died(child.exitcode(wait_s=5.0))
+                return failed_result(
+                    path, Status.CRASHED, f"the analysis process died on this file ({how})"
+                )
+            if kind == "open":
+                deadline = limits.deadline(started, payload)
+            else:
+                result: FileResult = payload
+                return result
     finally:
-        with contextlib.suppress(OSError):
-            marker.unlink()
+        child.messages.close()
+        child.kill()
+        child.exitcode(wait_s=5.0)
 
 
-# ---- parent side -------------------------------------------------------------------------------
+# ---- local workers ------------------------------------------------------------------------------
 
 
-class _Watchdog(threading.Thread):
-    """Kills workers whose file is past its deadline; remembers which files it timed out."""
-
-    def __init__(self, marker_dir: Path) -> None:
-        super().__init__(daemon=True, name="streamcheck-watchdog")
-        self.marker_dir = marker_dir
-        self.timed_out: dict[str, float] = {}
-        self._stop = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop.wait(0.25):
-            now = time.time()
-            for pid, info in _markers(self.marker_dir).items():
-                if now > info["deadline"] and info["path"] not in self.timed_out:
-                    self.timed_out[info["path"]] = now
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, signal.SIGKILL)
-
-    def stop(self) -> None:
-        self._stop.set()
+def _watch_parent(parent: int) -> None:
+    """In a local worker: leave when the run that started it is gone (a killed ``scan``), so
+    no worker lingers. loky's own check takes a minute; this one a second."""
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent:
+            os._exit(0)
 
 
-def _markers(marker_dir: Path) -> dict[int, dict]:
-    out = {}
-    for m in marker_dir.iterdir():
-        if not m.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError):
-            out[int(m.name)] = json.loads(m.read_text())
-    return out
+def _worker_init(parent: int) -> None:
+    """Runs once in each local worker process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    import cv2
+
+    cv2.setNumThreads(1)  # as WORKER_ENV: the files are the parallelism
+    from . import pipeline  # noqa: F401  (load FFmpeg and NumPy once; children inherit them)
+
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name=WATCHER).start()
 
 
 def scan(
@@ -187,14 +298,15 @@ def scan(
 ) -> Iterator[FileResult]:
     """Analyse every media file under ``paths`` (files, folders, globs) and yield one
     FileResult per file, in the order they finish. Every file yields exactly one result,
-    whatever happens to it or to its worker.
+    whatever happens to it or to its worker. Writes nothing: :func:`streamcheck.run` is the
+    whole run with its reports.
 
     ``jobs``: worker processes (default: the cores); ``file_timeout``: seconds per file
     (default: proportional to its duration, see module docstring); ``max_memory``: bytes per
-    worker (default :func:`default_max_memory`; 0 = no limit); ``scheduler``: the address of
+    file (default :func:`default_max_memory`; 0 = no limit); ``scheduler``: the address of
     a Dask scheduler (``tcp://host:8786``) to run on a cluster instead of local processes."""
     yield from scan_files(
-        discover(paths),
+        discover(list(paths)),
         config,
         jobs=jobs,
         file_timeout=file_timeout,
@@ -218,111 +330,75 @@ def scan_files(
     if not files:
         return
     wanted = jobs or default_jobs()
-    jobs = max(1, min(wanted, len(files)))
+    workers = max(1, min(wanted, len(files)))
     if config.decoder_threads == 0:
-        # At least as many files as workers: one decoder thread each, the files are the
-        # parallelism. Fewer files than the cores asked for: let FFmpeg thread the decoder.
+        # At least as many files as workers asked for: one decoder thread each, the files are
+        # the parallelism. Fewer files than that: let FFmpeg thread the decoder.
         config = dataclasses.replace(config, decoder_threads=1 if len(files) >= wanted else 0)
     if max_memory is None:
-        max_memory = default_max_memory(jobs)
+        max_memory = default_max_memory(workers)
+    limits = Limits(file_timeout, max_memory or None)
     if scheduler:
         from .dask_backend import scan_on_cluster
 
-        yield from scan_on_cluster(files, config, scheduler)
+        yield from scan_on_cluster(files, config, scheduler, limits)
     else:
-        yield from _scan_local(files, config, jobs, file_timeout, max_memory)
+        yield from _scan_local(files, config, workers, limits)
 
 
 def _scan_local(
-    files: list[str], config: Config, jobs: int, file_timeout: float | None, max_memory: int
+    files: list[str], config: Config, jobs: int, limits: Limits
 ) -> Iterator[FileResult]:
     from joblib.externals.loky import get_reusable_executor
     from joblib.externals.loky.process_executor import BrokenProcessPool
 
     queue = deque(files)
-    isolate: deque[str] = deque()  # in flight when a pool broke: retried one at a time
-    with tempfile.TemporaryDirectory(prefix="streamcheck-") as tmp:
-        marker_dir = Path(tmp)
-        watchdog = _Watchdog(marker_dir)
-        watchdog.start()
-        executor = None
+    retried: set[str] = set()
+    executor = None
 
-        def pool(workers: int) -> Any:
-            return get_reusable_executor(
-                max_workers=workers,
-                kill_workers=True,
-                initializer=_worker_init,
-                initargs=(max_memory or None,),
-                env=WORKER_ENV,
-            )
+    def pool() -> Any:
+        return get_reusable_executor(
+            max_workers=jobs,
+            kill_workers=True,
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+            env=WORKER_ENV,
+        )
 
-        def submit(ex: Any, path: str) -> Future:
-            return ex.submit(_task, path, config, str(marker_dir), file_timeout)
-
-        try:
-            while queue or isolate:
-                if isolate:  # alone in its pool: a break now can only be this file's
-                    path = isolate.popleft()
-                    executor = pool(1)
+    try:
+        while queue:
+            executor = pool()
+            running: dict[Future[FileResult], str] = {}
+            broken: list[str] = []
+            while (queue or running) and not broken:
+                while queue and len(running) < 2 * jobs:
+                    path = queue.popleft()
+                    running[executor.submit(analyze_isolated, path, config, limits)] = path
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    path = running.pop(fut)
                     try:
-                        yield submit(executor, path).result()
-                    except BrokenProcessPool as exc:
-                        _clear(marker_dir)
-                        yield _blame(path, exc, watchdog)
-                    continue
-                executor = pool(jobs)
-                running: dict[Future, str] = {}
-                broken = None
-                while (queue or running) and broken is None:
-                    while queue and len(running) < 2 * jobs:
-                        path = queue.popleft()
-                        running[submit(executor, path)] = path
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        path = running.pop(fut)
-                        try:
-                            yield fut.result()
-                        except BrokenProcessPool as exc:
-                            broken = exc
-                            running[fut] = path
-                        except Exception as exc:  # the task could not run or return
-                            yield failed_result(
-                                path, Status.CRASHED, f"worker failed: {exc!r}"[:300]
-                            )
-                if broken is None:
-                    continue
-                # The pool broke. A file the watchdog stopped explains it; otherwise every
-                # file a worker was on is a suspect, retried alone; the rest go back in line.
-                in_flight = {m["path"] for m in _markers(marker_dir).values()}
-                _clear(marker_dir)
-                timed_out = [p for p in running.values() if p in watchdog.timed_out]
-                for path in timed_out:
-                    yield _blame(path, broken, watchdog)
-                for path in running.values():
-                    if path in timed_out:
-                        continue
-                    if path in in_flight and not timed_out:
-                        isolate.append(path)
-                    else:
-                        queue.appendleft(path)
-        finally:
-            watchdog.stop()
-            if executor is not None:
-                # waiting (for the manager thread; the workers are killed) lets loky release its
-                # locks: without it its resource tracker may warn of "leaked semlock objects" on
-                # stderr at exit, seen once in a `scan -q` that must print nothing
-                executor.shutdown(wait=True, kill_workers=True)
+                        yield fut.result()
+                    except BrokenProcessPool:  # a worker itself died (not a file's analysis)
+                        broken.append(path)
+                    except Exception as exc:  # the task could not run or return
+                        yield failed_result(path, Status.CRASHED, f"worker failed: {exc!r}"[:300])
+            # A broken pool fails every task in it: they go back in line, once each.
+            for path in [*broken, *running.values()]:
+                if path in retried:
+                    yield failed_result(
+                        path, Status.CRASHED, "the worker process died twice while on this file"
+                    )
+                else:
+                    retried.add(path)
+                    queue.appendleft(path)
+    finally:
+        if executor is not None:
+            # waiting (for the manager thread; the workers are killed) lets loky release its
+            # locks: without it its resource tracker may warn of "leaked semlock objects" on
+            # stderr at exit, seen once in a `scan -q` that must print nothing
+            executor.shutdown(wait=True, kill_workers=True)
 
 
-def _clear(marker_dir: Path) -> None:
-    for m in marker_dir.iterdir():
-        m.unlink(missing_ok=True)
-
-
-def _blame(path: str, exc: BaseException, watchdog: _Watchdog) -> FileResult:
-    """The result of a file whose worker died under it."""
-    if path in watchdog.timed_out:
-        return failed_result(path, Status.TIMEOUT, "time limit reached; the worker was stopped")
-    found = re.search(r"\{([^}]*)\}", str(exc))
-    how = f"exit {found.group(1)}" if found else type(exc).__name__
-    return failed_result(path, Status.CRASHED, f"the worker process died on this file ({how})")
+if __name__ == "__main__":
+    _spawned(int(sys.argv[1]))

@@ -17,7 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import Console
+from rich.table import Table
+
 from .config import Config
+from .detectors import names_of_kind
 from .model import Event, FileResult
 from .runner import scan_files
 from .testmedia import generate
@@ -37,7 +41,7 @@ SPECS: tuple[Spec, ...] = (
     NEGATIVE_SPECS[2],
 )
 AUDIO_TOL_S = 0.020
-FILE_LEVEL = {"av_offset", "duration_mismatch", "missing_stream", "loudness"}
+FILE_LEVEL = names_of_kind("file")
 
 
 @dataclass
@@ -128,3 +132,44 @@ def rows(scores: dict[str, Score], config: Config) -> Iterator[tuple[str, ...]]:
             f"{sc.end_err * 1000:.0f} ms" if sc.found else "-",
             verdict,
         )
+
+
+def render(
+    console: Console,
+    scores: dict[str, Score],
+    results: list[FileResult],
+    config: Config,
+    elapsed_s: float,
+) -> None:
+    """The selftest's table, then what was missed or found by mistake, and the clips that
+    could not be analysed."""
+    table = Table(title="streamcheck selftest", title_justify="left")
+    for col in (
+        "detector",
+        "injected",
+        "found",
+        "missed",
+        "false alarms",
+        "start error",
+        "end error",
+        "verdict",
+    ):
+        table.add_column(col)
+    for row in rows(scores, config):
+        style = "bold red" if row[-1] == "MISSED" else "yellow" if row[-1] == "false alarms" else ""
+        table.add_row(*row, style=style)
+    console.print(table)
+    for name, sc in scores.items():
+        for what in sc.missed:
+            console.print(f"  missed {name}: {what}", style="red")
+        for what in sc.false_alarms:
+            console.print(f"  false alarm {name}: {what}", style="yellow")
+    for r in results:
+        if r.status.value != "ok":
+            console.print(f"  {r.status.value}: {r.path}: {r.error}", style="red")
+    console.print(f"{len(results)} clips in {elapsed_s:.1f} s")
+
+
+def passed(scores: dict[str, Score], results: list[FileResult]) -> bool:
+    """No detector missed anything and every clip was analysed."""
+    return all(sc.ok for sc in scores.values()) and all(r.status.value == "ok" for r in results)

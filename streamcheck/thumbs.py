@@ -17,10 +17,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import deque
+from collections.abc import Iterable, Sequence
 
 import cv2
 import numpy as np
 
+from .detectors import StreamDetector
 from .model import Event, VideoFrame
 
 RING_S = 10.0
@@ -54,7 +56,7 @@ class _RunSampler:
         return min(self.samples, key=lambda s: abs(s[0] - mid), default=None)
 
 
-def _nearest(thumbs, t_s: float, tolerance_s: float) -> Thumb | None:
+def _nearest(thumbs: Iterable[Thumb], t_s: float, tolerance_s: float) -> Thumb | None:
     best = min(thumbs, key=lambda s: abs(s[0] - t_s), default=None)
     return best if best is not None and abs(best[0] - t_s) <= tolerance_s else None
 
@@ -67,7 +69,7 @@ class ThumbnailKeeper:
         self._pinned: set[float] = set()
         self._open: dict[float, _RunSampler] = {}
 
-    def update(self, frame: VideoFrame, detectors: list) -> None:
+    def update(self, frame: VideoFrame, detectors: Sequence[StreamDetector]) -> None:
         small = frame.small
         h, w = small.shape
         scale = WIDTH / w
@@ -78,11 +80,7 @@ class ThumbnailKeeper:
         self._ring.append(thumb)
         while self._ring and self._ring[0][0] < frame.t_s - RING_S:
             self._ring.popleft()
-        opens = set()
-        for det in detectors:
-            start = getattr(getattr(det, "tracker", None), "open_start_s", None)
-            if start is not None:
-                opens.add(start)
+        opens = {det.open_start_s for det in detectors if det.open_start_s is not None}
         for start in opens:
             if start not in self._pinned:  # a run opening now: keep its first picture
                 self._pinned.add(start)

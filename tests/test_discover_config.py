@@ -100,7 +100,7 @@ def test_config_overrides_and_validation():
         Config().with_overrides(["black.min=3"])
     with pytest.raises(ParameterError, match="severity"):
         Config().with_overrides(["black.severity=fatal"])
-    with pytest.raises(ParameterError, match="negative"):
+    with pytest.raises(ParameterError, match="at least 0"):
         Config().with_overrides(["freeze.min_duration_s=-1"])
     with pytest.raises(ValueError):  # a ParameterError is a ValueError
         Config().with_detectors(["nonsense"])

@@ -262,17 +262,14 @@ def test_middle_picture_of_a_closed_run_is_kept_after_the_ring_forgets_it():
     from streamcheck.model import Event, Severity, VideoFrame
     from streamcheck.thumbs import ThumbnailKeeper
 
-    class Tracker:
+    class Detector:  # what the keeper reads of a detector: where its open run started
         open_start_s: float | None = None
-
-    class Detector:
-        tracker = Tracker()
 
     keeper = ThumbnailKeeper("x.mp4")
     det = Detector()
     for i in range(60 * 25):  # 60 s at 25 fps; every picture is a flat grey of its own level
         t = i / 25
-        det.tracker.open_start_s = 10.0 if 10.0 <= t < 40.0 else None
+        det.open_start_s = 10.0 if 10.0 <= t < 40.0 else None
         level = np.full((90, 160), i % 250, np.uint8)
         frame = VideoFrame(i, t, 0.04, level, level, 1, 16, 235, 255)
         keeper.update(frame, [det])

@@ -8,10 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamcheck.detectors.black import black_ratio
-from streamcheck.detectors.clipping import ClippingDetector, ClippingParams, runs_of_true
-from streamcheck.detectors.intervals import RunTracker
+from streamcheck.detectors.clipping import ClippingDetector, ClippingParams
+from streamcheck.detectors.decibels import dbfs_to_amplitude
+from streamcheck.detectors.intervals import RunTracker, runs_of_true
 from streamcheck.detectors.planes import block_means, dark_code_threshold, mean_abs_diff
-from streamcheck.detectors.silence import SilenceDetector, SilenceParams, dbfs_to_amplitude
+from streamcheck.detectors.silence import SilenceDetector, SilenceParams
 from streamcheck.model import AudioBlock, StreamInfo
 
 

@@ -17,8 +17,8 @@ from streamcheck.detectors.file_level import (
     MissingStreamParams,
 )
 from streamcheck.detectors.flash import FlashDetector, FlashParams, relative_luminance_lut
+from streamcheck.detectors.planes import find_bars
 from streamcheck.detectors.timestamp_gap import TimestampGapDetector, TimestampGapParams
-from streamcheck.measure import find_bars
 from streamcheck.model import AudioBlock, FileFacts, StreamFacts, StreamInfo, VideoFrame
 
 VIDEO = StreamInfo(0, "video", "h264", frame_s=0.04)
@@ -170,9 +170,8 @@ def _facts(v=(0.0, 10.0), a=(0.0, 10.0), items=(250, 470)) -> FileFacts:
     [(0.0, False), (0.12, False), (0.13, True), (-0.04, False), (-0.05, True)],
 )
 def test_av_offset_window(audio_start, found):
-    det = AvOffsetDetector(AvOffsetParams(), StreamInfo(-1, "file"))
-    det.update(_facts(a=(audio_start, 10.0)))
-    events = det.finish(10.0)
+    det = AvOffsetDetector(AvOffsetParams())
+    events = det.check(_facts(a=(audio_start, 10.0)))
     assert bool(events) is found
     if found:
         assert events[0].value == pytest.approx(audio_start)
@@ -183,19 +182,16 @@ def test_av_offset_window(audio_start, found):
     ("audio_end", "found"), [(9.95, False), (9.9, True), (11.9, False), (12.1, True)]
 )
 def test_duration_mismatch_rule(audio_end, found):
-    det = DurationMismatchDetector(DurationMismatchParams(), StreamInfo(-1, "file"))
-    det.update(_facts(a=(0.0, audio_end)))
-    assert bool(det.finish(12.1)) is found
+    det = DurationMismatchDetector(DurationMismatchParams())
+    assert bool(det.check(_facts(a=(0.0, audio_end)))) is found
 
 
 def test_missing_stream():
-    det = MissingStreamDetector(MissingStreamParams(), StreamInfo(-1, "file"))
-    det.update(_facts(items=(250, 0)))
-    (ev,) = det.finish(10.0)
+    det = MissingStreamDetector(MissingStreamParams())
+    (ev,) = det.check(_facts(items=(250, 0)))
     assert ev.stream_index == 1 and "no decodable" in ev.detail
-    strict = MissingStreamDetector(MissingStreamParams(require_audio=True), StreamInfo(-1, "file"))
-    strict.update(FileFacts(streams=[StreamFacts(VIDEO, 0.0, 5.0, 125)], duration_s=5.0))
-    (ev,) = strict.finish(5.0)
+    strict = MissingStreamDetector(MissingStreamParams(require_audio=True))
+    (ev,) = strict.check(FileFacts(streams=[StreamFacts(VIDEO, 0.0, 5.0, 125)], duration_s=5.0))
     assert "no audio stream" in ev.detail
 
 

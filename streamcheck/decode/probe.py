@@ -17,6 +17,12 @@ from .anomalies import LogTap
 _ATTACHED_PIC = int(av.stream.Disposition.attached_pic)
 
 
+def versions() -> tuple[str, str]:
+    """(FFmpeg version, PyAV version) of the libraries that decode, for ``--version`` and the
+    run metadata."""
+    return str(av.ffmpeg_version_info), str(av.__version__)
+
+
 @dataclass
 class Media:
     """An open container and the streams streamcheck analyses: the first real video stream

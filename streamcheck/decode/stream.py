@@ -237,6 +237,7 @@ def _loop(
                     dropped_before=dropped,
                     evidence_t_s=evidence,
                     columns=columns,
+                    columns_step=column_step or 0,
                 )
                 v_index += 1
                 v_next_t = t_s + dur

@@ -1,11 +1,14 @@
-"""Detector registry: the one list of every detector streamcheck runs.
+"""Detector registry: the one list of every detector streamcheck runs, and what the rest of
+streamcheck may ask of it (names by kind, declared metric columns, the rules between
+detectors).
 
-Adding a detector = one module in this package + one line in :data:`REGISTRY`.
+Adding a detector = one module in this package + one line in :data:`REGISTRY` (+ its row in
+the README's table, which a test checks against the declarations).
 """
 
 from __future__ import annotations
 
-from .base import Detector, ParamsBase
+from .base import Detector, FileDetector, Kind, Metric, ParamsBase, StreamDetector
 from .black import BlackDetector
 from .blockiness import BlockinessDetector
 from .clipping import ClippingDetector
@@ -17,10 +20,11 @@ from .freeze import FreezeDetector
 from .letterbox import LetterboxDetector
 from .loudness import LoudnessDetector, TruePeakDetector
 from .phase import PhaseDetector
+from .rules import RULES, Rule
 from .silence import SilenceDetector
 from .timestamp_gap import TimestampGapDetector
 
-REGISTRY: dict[str, type[Detector]] = {
+REGISTRY: dict[str, type[Detector]] = {  # type: ignore[type-arg]
     cls.name: cls
     for cls in (
         BlackDetector,
@@ -42,4 +46,35 @@ REGISTRY: dict[str, type[Detector]] = {
     )
 }
 
-__all__ = ["REGISTRY", "Detector", "ParamsBase"]
+
+def names_of_kind(*kinds: Kind) -> frozenset[str]:
+    """Names of the registered detectors of these kinds (``file``: decided once per file,
+    whose findings span the file and have no place on a timeline)."""
+    return frozenset(n for n, cls in REGISTRY.items() if cls.kind in kinds)
+
+
+def is_file_level(detector: str) -> bool:
+    """True when findings of ``detector`` are about the whole file (no place in time)."""
+    cls = REGISTRY.get(detector)
+    return cls is not None and cls.kind == "file"
+
+
+def published_metrics() -> tuple[Metric, ...]:
+    """The per-second metric columns the registered detectors publish, in registry order."""
+    return tuple(m for cls in REGISTRY.values() for m in cls.publishes)
+
+
+__all__ = [
+    "REGISTRY",
+    "RULES",
+    "Detector",
+    "FileDetector",
+    "Kind",
+    "Metric",
+    "ParamsBase",
+    "Rule",
+    "StreamDetector",
+    "is_file_level",
+    "names_of_kind",
+    "published_metrics",
+]

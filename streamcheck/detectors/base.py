@@ -1,32 +1,66 @@
-"""What every detector is: a frozen Params dataclass and a small streaming state machine.
+"""What every detector is: a frozen Params dataclass, its declarations, and a small streaming
+state machine.
 
-A detector sees the items of one stream in presentation order through :meth:`Detector.update`
-(a :class:`~streamcheck.model.VideoFrame` or an :class:`~streamcheck.model.AudioBlock`) and
-returns its findings from :meth:`Detector.finish`, which closes whatever is still open at the
-end of the stream. A file-level detector (kind ``file``) gets one update, the
-:class:`~streamcheck.model.FileFacts` of the whole file after decoding.
-Detectors import numpy and the model only: never av, joblib, pyarrow or rich.
+A detector declares everything about itself in its class: ``name``, ``kind`` (what it sees:
+``video`` frames of the first video stream, ``audio`` blocks of each audio stream, ``av`` both,
+``file`` the :class:`~streamcheck.model.FileFacts` once after decoding), ``description``, its
+``Params`` (each field declared with :func:`param`: default, unit, bounds, meaning and the
+FFmpeg/EBU option it mirrors; validated by :class:`ParamsBase`), the shared measurements it
+needs from the measure step (:meth:`StreamDetector.needs`), the per-second metric columns it
+publishes (``publishes``), and where an open finding started (:attr:`StreamDetector.open_start_s`,
+for thumbnails). Findings are built with :meth:`Detector.emit`, which fills in the detector's
+name, severity and stream.
+
+A stream detector sees the items of one stream in presentation order through
+:meth:`StreamDetector.update` and returns its findings from :meth:`StreamDetector.finish`, which
+closes whatever is still open at the end of the stream. A file detector gets one call,
+:meth:`FileDetector.check`, with the facts of the whole file.
+
+Detectors import numpy, OpenCV and the model only: never av, joblib, pyarrow or rich.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from ..model import Event, Severity, StreamInfo
+from ..model import Event, FileFacts, Needs, Severity, StreamInfo
+from .intervals import Interval, RunTracker
 
 # video: the first video stream; audio: each audio stream; av: both; file: once per file, after
 # decoding, with the FileFacts
 Kind = Literal["video", "audio", "av", "file"]
+SEVERITIES = tuple(s.value for s in Severity)
 
 
-def param(default: Any, *, unit: str | None, help: str, mirrors: str | None = None) -> Any:
-    """Declare one detector parameter: its default, unit, meaning and the FFmpeg/EBU option it
-    mirrors. This is the single place a default is written; docs and `streamcheck detectors`
-    read it from here."""
+def param(
+    default: Any,
+    *,
+    unit: str | None,
+    help: str,
+    mirrors: str | None = None,
+    minimum: float | None = 0.0,
+    maximum: float | None = None,
+    choices: Sequence[str] | None = None,
+) -> Any:
+    """Declare one detector parameter: its default, unit, meaning, the FFmpeg/EBU option it
+    mirrors, and what values are allowed (numbers: finite, within ``minimum``…``maximum``,
+    by default not negative; text: one of ``choices``). This is the single place a default is
+    written; docs, validation and ``streamcheck detectors`` read it from here."""
     return dataclasses.field(
-        default=default, metadata={"unit": unit, "help": help, "mirrors": mirrors}
+        default=default,
+        metadata={
+            "unit": unit,
+            "help": help,
+            "mirrors": mirrors,
+            "minimum": minimum,
+            "maximum": maximum,
+            "choices": tuple(choices) if choices is not None else None,
+        },
     )
 
 
@@ -35,74 +69,266 @@ def severity_param(default: str) -> Any:
         default,
         unit=None,
         help="Severity of a finding: info, warning or error (compared with --fail-on).",
+        choices=SEVERITIES,
     )
 
 
-@dataclasses.dataclass(frozen=True)
+def allowed(f: dataclasses.Field[Any]) -> str:
+    """The allowed values of a declared parameter, in words (for errors and docs)."""
+    md = f.metadata
+    if md.get("choices"):
+        return "one of " + ", ".join(md["choices"])
+    if isinstance(f.default, bool):
+        return "true or false"
+    lo, hi = md.get("minimum"), md.get("maximum")
+    kind = "a whole number" if isinstance(f.default, int) else "a finite number"
+    if lo is not None and hi is not None:
+        return f"{kind} from {lo:g} to {hi:g}"
+    if lo is not None:
+        return f"{kind} of at least {lo:g}"
+    if hi is not None:
+        return f"{kind} of at most {hi:g}"
+    return kind
+
+
+@dataclass(frozen=True)
 class ParamsBase:
-    """Base of every detector's Params: validates values when built."""
+    """Base of every detector's Params. Building one checks every field against its
+    declaration (type, finite, bounds, choices), then calls :meth:`validate` for rules
+    between fields. Subclasses extend the checks through :meth:`validate`; a subclass that
+    defines ``__post_init__`` is refused, so the field checks can never be skipped."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__post_init__" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__} must not override __post_init__; put its own checks in validate()"
+            )
 
     def __post_init__(self) -> None:
-        sev = getattr(self, "severity", None)
-        if sev is not None and sev not in {s.value for s in Severity}:
-            raise ValueError(f"severity must be one of info, warning, error, not {sev!r}")
         for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
-                raise ValueError(f"{f.name} must not be negative (got {v})")
+            check_value(f, getattr(self, f.name))
+        self.validate()
+
+    def validate(self) -> None:
+        """Checks between fields; raise ValueError naming what is wrong."""
 
 
-class Detector(ABC):
-    """A streaming detector of one defect on one stream."""
+def check_value(f: dataclasses.Field[Any], v: Any) -> None:
+    """Raise ValueError when ``v`` is not an allowed value of the declared parameter ``f``."""
+    md, default = f.metadata, f.default
+    bad = ValueError(f"{f.name} must be {allowed(f)}, not {v!r}")
+    if isinstance(default, bool):
+        if not isinstance(v, bool):
+            raise bad
+        return
+    if isinstance(default, (int, float)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise bad
+        if isinstance(default, int) and not isinstance(v, int):
+            raise bad
+        if not math.isfinite(v):
+            raise bad
+        lo, hi = md.get("minimum"), md.get("maximum")
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise bad
+        return
+    if isinstance(default, str):
+        if not isinstance(v, str):
+            raise bad
+        if md.get("choices") and v not in md["choices"]:
+            raise bad
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A per-second column of metrics.parquet that a detector (or the measure step) publishes:
+    the value it puts in ``VideoFrame.features[name]`` for each frame, merged per second by
+    ``per_second`` (mean, max or min)."""
+
+    name: str
+    unit: str
+    help: str
+    per_second: Literal["mean", "max", "min"] = "mean"
+
+
+P = TypeVar("P", bound=ParamsBase)
+
+
+class Detector(ABC, Generic[P]):
+    """What stream and file detectors share: declarations, parameters, findings."""
 
     name: ClassVar[str]
     kind: ClassVar[Kind]
     description: ClassVar[str]
     Params: ClassVar[type[ParamsBase]]
+    publishes: ClassVar[tuple[Metric, ...]] = ()
 
-    def __init__(self, params: ParamsBase, stream: StreamInfo) -> None:
-        self.params = params
-        self.stream = stream
-        self.stream_index = stream.index
+    params: P
+    stream_index: int | None
+    events: list[Event]
 
     @property
     def severity(self) -> Severity:
         return Severity(getattr(self.params, "severity", "warning"))
 
+    def emit(
+        self,
+        start_s: float,
+        end_s: float,
+        detail: str,
+        *,
+        value: float | None = None,
+        unit: str | None = None,
+        channel: int | None = None,
+        frame_start: int | None = None,
+        frame_end: int | None = None,
+        stream_index: int | None = None,
+    ) -> Event:
+        """Record one finding of this detector over ``[start_s, end_s)`` seconds (on the
+        stream of this detector unless ``stream_index`` says otherwise) and return it."""
+        event = Event(
+            detector=self.name,
+            severity=self.severity,
+            start_s=float(start_s),
+            end_s=float(end_s),
+            detail=detail,
+            value=None if value is None else float(value),
+            unit=unit,
+            stream_index=self.stream_index if stream_index is None else stream_index,
+            channel=channel,
+            frame_start=frame_start,
+            frame_end=frame_end,
+        )
+        self.events.append(event)
+        return event
+
+
+class StreamDetector(Detector[P]):
+    """A detector that follows one stream: :meth:`update` per frame or block, then
+    :meth:`finish`. Subclasses that build intervals with a :class:`RunTracker` keep it in
+    ``self.tracker`` (its open run is then their :attr:`open_start_s`) and close it in
+    :meth:`close`."""
+
+    tracker: RunTracker | None = None
+
+    def __init__(self, params: P, stream: StreamInfo) -> None:
+        self.params = params
+        self.stream = stream
+        self.stream_index = stream.index
+        self.events = []
+
+    def needs(self) -> Needs:
+        """The shared measurements this detector reads from the measure step."""
+        return Needs()
+
+    @property
+    def open_start_s(self) -> float | None:
+        """Where a finding that is still being confirmed started (seconds), or None."""
+        return self.tracker.open_start_s if self.tracker is not None else None
+
     @abstractmethod
     def update(self, item: Any) -> None:
         """Consume the next frame or audio block of the stream."""
 
-    @abstractmethod
+    def close(self, end_s: float) -> None:
+        """Close what is still open at ``end_s`` (the end of the stream, seconds)."""
+        if self.tracker is not None:
+            for run in self.tracker.finish(end_s):
+                self.on_run(run)
+
+    def on_run(self, run: Interval) -> None:
+        """A run of ``self.tracker`` became final: emit its finding."""
+        raise NotImplementedError(f"{type(self).__name__} uses a tracker but has no on_run")
+
+    def track(self, runs: list[Interval]) -> None:
+        """Hand the runs a tracker call returned to :meth:`on_run`."""
+        for run in runs:
+            self.on_run(run)
+
     def finish(self, end_s: float) -> list[Event]:
         """Close open runs at ``end_s`` (the end of the stream, seconds) and return findings."""
+        self.close(end_s)
+        return self.events
+
+    def emit_run(
+        self,
+        run: Interval,
+        detail: str,
+        *,
+        value: float | None = None,
+        unit: str | None = "s",
+        channel: int | None = None,
+    ) -> Event:
+        """The finding of a closed run. ``value`` defaults to its duration in seconds; runs of
+        video frames (runs with unit indices, of a detector that sees video) carry their frame
+        numbers."""
+        video = self.kind != "audio" and run.first >= 0
+        return self.emit(
+            run.start_s,
+            run.end_s,
+            detail,
+            value=run.duration_s if value is None else value,
+            unit=unit,
+            channel=channel,
+            frame_start=run.first if video else None,
+            frame_end=run.last + 1 if video else None,
+        )
 
 
-def run_event(
-    det: Detector,
-    run: Any,
-    detail: str,
-    *,
-    value: float | None = None,
-    unit: str | None = "s",
-    channel: int | None = None,
-    video: bool = True,
-) -> Event:
-    """Build the Event for a closed :class:`~.intervals.Interval` of ``det``. ``value``
-    defaults to the run's duration in seconds; video runs carry their frame numbers."""
-    return Event(
-        detector=det.name,
-        severity=det.severity,
-        start_s=run.start_s,
-        end_s=run.end_s,
-        value=run.duration_s if value is None else value,
-        unit=unit,
-        detail=detail,
-        stream_index=det.stream_index,
-        channel=channel,
-        frame_start=run.first if video else None,
-        frame_end=run.last + 1 if video else None,
-    )
+class VideoDetector(StreamDetector[P]):
+    """A detector of the first video stream's pictures."""
+
+    kind: ClassVar[Kind] = "video"
+
+
+class AudioDetector(StreamDetector[P]):
+    """A detector of each audio stream's blocks."""
+
+    kind: ClassVar[Kind] = "audio"
+
+
+class FileDetector(Detector[P]):
+    """A detector decided once per file, from what the decoded streams turned out to be.
+    Its findings span the whole file ``[0, duration]``."""
+
+    kind: ClassVar[Kind] = "file"
+
+    def __init__(self, params: P) -> None:
+        self.params = params
+        self.stream_index = None
+        self.events = []
+        self._duration_s = 0.0
+
+    def check(self, facts: FileFacts) -> list[Event]:
+        """The findings of the file whose facts are ``facts``."""
+        self._duration_s = facts.duration_s
+        self.inspect(facts)
+        return self.events
+
+    @abstractmethod
+    def inspect(self, facts: FileFacts) -> None:
+        """Look at the file's facts and :meth:`emit_file` what is wrong."""
+
+    def emit_file(
+        self,
+        detail: str,
+        *,
+        value: float | None = None,
+        unit: str | None = None,
+        stream_index: int | None = None,
+        channel: int | None = None,
+    ) -> Event:
+        """A finding about the whole file (on ``stream_index`` when it concerns one)."""
+        return self.emit(
+            0.0,
+            self._duration_s,
+            detail,
+            value=value,
+            unit=unit,
+            stream_index=stream_index,
+            channel=channel,
+        )
 
 
 def on_channels(channels: set[int]) -> tuple[str, int | None]:

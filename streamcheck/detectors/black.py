@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Event, StreamInfo, VideoFrame
-from .base import Detector, ParamsBase, param, run_event, severity_param
-from .intervals import RunTracker
+from ..model import StreamInfo, VideoFrame
+from .base import Metric, ParamsBase, VideoDetector, param, severity_param
+from .intervals import Interval, RunTracker
 from .planes import dark_code_threshold
 
 
@@ -29,12 +29,14 @@ class BlackParams(ParamsBase):
         unit="ratio",
         help="Share of luma samples that must be dark for a frame to count as black.",
         mirrors="blackdetect picture_black_ratio_th=0.98",
+        maximum=1.0,
     )
     pixel_threshold: float = param(
         0.10,
         unit="ratio",
         help="A luma sample is dark at or below this fraction of the nominal range.",
         mirrors="blackdetect pixel_black_th=0.10",
+        maximum=1.0,
     )
     severity: str = severity_param("error")
 
@@ -44,34 +46,27 @@ def black_ratio(luma: np.ndarray, dark_code: int) -> float:
     return float(np.count_nonzero(luma <= dark_code)) / luma.size
 
 
-class BlackDetector(Detector):
+class BlackDetector(VideoDetector[BlackParams]):
     name = "black"
-    kind = "video"
     description = "Black picture for at least min_duration_s."
     Params = BlackParams
+    publishes = (Metric("black_ratio", "ratio", "Share of dark luma samples (0–1)."),)
 
     def __init__(self, params: BlackParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
         self.tracker = RunTracker(min_duration_s=params.min_duration_s)
-        self.events: list[Event] = []
         self._dark_code: int | None = None
 
     def update(self, frame: VideoFrame) -> None:
         if self._dark_code is None:
             self._dark_code = dark_code_threshold(
-                frame.black_level, frame.white_level, self.p.pixel_threshold
+                frame.black_level, frame.white_level, self.params.pixel_threshold
             )
         ratio = black_ratio(frame.small, self._dark_code)
         frame.features["black_ratio"] = ratio
-        self._emit(self.tracker.update(ratio >= self.p.picture_black_ratio, frame.t_s, frame.index))
+        self.track(
+            self.tracker.update(ratio >= self.params.picture_black_ratio, frame.t_s, frame.index)
+        )
 
-    def finish(self, end_s: float) -> list[Event]:
-        self._emit(self.tracker.finish(end_s))
-        return self.events
-
-    def _emit(self, runs: list) -> None:
-        self.events += [
-            run_event(self, r, f"Black picture for {r.duration_s:.2f} s ({r.units} frames).")
-            for r in runs
-        ]
+    def on_run(self, run: Interval) -> None:
+        self.emit_run(run, f"Black picture for {run.duration_s:.2f} s ({run.units} frames).")

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..model import Event, StreamInfo, VideoFrame
-from .base import Detector, ParamsBase, param, run_event, severity_param
-from .intervals import RunTracker
+from ..model import Needs, StreamInfo, VideoFrame
+from .base import Metric, ParamsBase, VideoDetector, param, severity_param
+from .intervals import Interval, RunTracker
 
 GRID = 8
 
@@ -35,7 +35,7 @@ class BlockinessParams(ParamsBase):
     min_score: float = param(1.5, unit="ratio", help="A frame scoring below this is never blocky.")
     baseline_s: float = param(5.0, unit="s", help="Length of the running baseline.")
     line_step: int = param(
-        16, unit="lines", help="Measure every n-th row and column (cost vs. coverage)."
+        16, unit="lines", help="Measure every n-th row and column (cost vs. coverage).", minimum=1
     )
     merge_gap_s: float = param(0.5, unit="s", help="Blocky frames closer than this merge.")
     severity: str = severity_param("warning")
@@ -70,23 +70,27 @@ def blockiness_score(
     return (edge_sum / edge_n + eps) / (inner_sum / inner_n + eps)
 
 
-class BlockinessDetector(Detector):
+class BlockinessDetector(VideoDetector[BlockinessParams]):
     name = "blockiness"
-    kind = "video"
     description = "Sudden rises of block-grid edges over the file's running baseline."
     Params = BlockinessParams
+    publishes = (Metric("blockiness", "ratio", "Block-edge score, about 1 when clean."),)
 
     def __init__(self, params: BlockinessParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
         self.tracker = RunTracker(merge_gap_s=params.merge_gap_s)
-        self.events: list[Event] = []
         n = max(1, round(params.baseline_s / (stream.frame_s or 0.04)))
         self._history: deque[float] = deque(maxlen=n)
 
+    def needs(self) -> Needs:
+        # the bars, to score the picture and not their edges; the columns read by the decode
+        # loop before anything else touches the picture (see VideoFrame)
+        return Needs(bars=True, column_step=self.params.line_step)
+
     def update(self, frame: VideoFrame) -> None:
-        luma, step = frame.luma, self.p.line_step
-        columns = frame.columns  # every step-th column, from 0, when the decode loop took them
+        luma, step = frame.luma, self.params.line_step
+        # every step-th column, from 0, when the decode loop took them at our step
+        columns = frame.columns if frame.columns_step == step else None
         if frame.bars is not None and any(frame.bars):  # score the picture, not the bars' edges
             top, bottom, left, right = frame.bars
             h, w = luma.shape
@@ -102,26 +106,18 @@ class BlockinessDetector(Detector):
         # the median is only needed for a score that could be blocky (rare)
         blocky = (
             len(hist) > 0
-            and score >= self.p.min_score
-            and score >= float(np.median(hist)) * self.p.rise_ratio
+            and score >= self.params.min_score
+            and score >= float(np.median(hist)) * self.params.rise_ratio
         )
         if not blocky:
             hist.append(score)
-        self._emit(self.tracker.update(blocky, frame.t_s, frame.index, score))
+        self.track(self.tracker.update(blocky, frame.t_s, frame.index, score))
 
-    def finish(self, end_s: float) -> list[Event]:
-        self._emit(self.tracker.finish(end_s))
-        return self.events
-
-    def _emit(self, runs: list) -> None:
-        self.events += [
-            run_event(
-                self,
-                r,
-                f"Blocky picture (score up to {r.peak:.2f}, about 1 when clean) in {r.units} "
-                "frame(s).",
-                value=r.peak,
-                unit="ratio",
-            )
-            for r in runs
-        ]
+    def on_run(self, run: Interval) -> None:
+        self.emit_run(
+            run,
+            f"Blocky picture (score up to {run.peak:.2f}, about 1 when clean) in {run.units} "
+            "frame(s).",
+            value=run.peak,
+            unit="ratio",
+        )

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from ..model import AudioBlock, Event, StreamInfo
-from .base import Detector, ParamsBase, on_channels, param, severity_param
+from ..model import AudioBlock, StreamInfo
+from .base import AudioDetector, ParamsBase, on_channels, param, severity_param
+from .intervals import Interval, RunTracker, SampleRun, SampleRuns
 
 
 @dataclass(frozen=True)
 class ClippingParams(ParamsBase):
     level: float = param(
-        0.999, unit="ratio", help="Absolute sample value (1.0 = full scale) that counts as clipped."
+        0.999,
+        unit="ratio",
+        help="Absolute sample value (1.0 = full scale) that counts as clipped.",
+        maximum=2.0,
     )
     min_run_samples: int = param(
-        3, unit="samples", help="Consecutive clipped samples on one channel that make a clip."
+        3,
+        unit="samples",
+        help="Consecutive clipped samples on one channel that make a clip.",
+        minimum=1,
     )
     merge_gap_s: float = param(
         0.5, unit="s", help="Clips closer than this are reported as one segment."
@@ -31,92 +36,50 @@ class ClippingParams(ParamsBase):
     severity: str = severity_param("warning")
 
 
-def runs_of_true(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) indices of the runs of True in a 1-D boolean array."""
-    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-
-
-@dataclass
-class _Segment:
-    start_s: float
-    end_s: float
-    samples: int
-    channels: set[int]
-
-
-class ClippingDetector(Detector):
+class ClippingDetector(AudioDetector[ClippingParams]):
     name = "clipping"
-    kind = "audio"
     description = "Runs of at least min_run_samples samples at full scale."
     Params = ClippingParams
 
     def __init__(self, params: ClippingParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
-        self.events: list[Event] = []
-        # channel -> (start_s, samples, end_s) of a clip that reached the end of the last block
-        self._open: dict[int, tuple[float, int, float]] = {}
-        self._segment: _Segment | None = None
+        self.tracker = RunTracker(merge_gap_s=params.merge_gap_s)
+        self._runs: list[SampleRuns] = []
 
     def update(self, block: AudioBlock) -> None:
-        clipped = block.magnitude >= self.p.level
-        clips: list[tuple[float, float, int, int]] = []  # start_s, end_s, samples, channel
-        for ch in list(self._open):
-            if not clipped[ch, :1].any():  # the clip ended at the block boundary
-                start_s, count, end_s = self._open.pop(ch)
-                clips.append((start_s, end_s, count, ch))
+        clipped = block.magnitude >= self.params.level
+        while len(self._runs) < clipped.shape[0]:
+            self._runs.append(SampleRuns(self.params.min_run_samples))
+        found: list[tuple[SampleRun, int]] = []
         if clipped.any():
-            sr, t0, n = block.sample_rate, block.t_s, block.n
-            for ch in np.flatnonzero(clipped.any(axis=1)).tolist():
-                starts, ends = runs_of_true(clipped[ch])
-                for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-                    start_s, count = t0 + s / sr, e - s
-                    if s == 0 and ch in self._open:
-                        start_s, carried, _ = self._open.pop(ch)
-                        count += carried
-                    if e == n:
-                        self._open[ch] = (start_s, count, t0 + e / sr)
-                    else:
-                        clips.append((start_s, t0 + e / sr, count, ch))
-        self._add(clips)
+            for ch, runs in enumerate(self._runs[: clipped.shape[0]]):
+                found += [(r, ch) for r in runs.update(clipped[ch], block.t_s, block.sample_rate)]
+        else:  # nothing clipped: only runs open at the last block's end can close here
+            for ch, runs in enumerate(self._runs):
+                if runs.open_start_s is not None:
+                    found += [
+                        (r, ch) for r in runs.update(clipped[0], block.t_s, block.sample_rate)
+                    ]
+        self._add(found)
 
-    def finish(self, end_s: float) -> list[Event]:
-        self._add([(s, e, c, ch) for ch, (s, c, e) in self._open.items()])
-        self._open = {}
-        if self._segment is not None:
-            self._emit(self._segment)
-            self._segment = None
-        return self.events
+    def close(self, end_s: float) -> None:
+        self._add([(r, ch) for ch, runs in enumerate(self._runs) for r in runs.finish()])
+        super().close(end_s)
 
-    def _add(self, clips: list[tuple[float, float, int, int]]) -> None:
-        """Merge clips of at least min_run_samples into segments, emitting finished ones."""
-        for start_s, end_s, count, ch in sorted(clips):
-            if count < self.p.min_run_samples:
-                continue
-            seg = self._segment
-            if seg is not None and start_s - seg.end_s <= self.p.merge_gap_s:
-                seg.end_s = max(seg.end_s, end_s)
-                seg.samples += count
-                seg.channels.add(ch)
-                continue
-            if seg is not None:
-                self._emit(seg)
-            self._segment = _Segment(start_s, end_s, count, {ch})
+    def _add(self, clips: list[tuple[SampleRun, int]]) -> None:
+        """Clips of at least min_run_samples, in time order, into the merging tracker."""
+        for run, ch in sorted(clips, key=lambda c: (c[0].start_s, c[1])):
+            if run.samples >= self.params.min_run_samples:
+                self.track(self.tracker.add(run.start_s, run.end_s, units=run.samples, channel=ch))
 
-    def _emit(self, seg: _Segment) -> None:
-        where, channel = on_channels(seg.channels)
-        self.events.append(
-            Event(
-                detector=self.name,
-                severity=self.severity,
-                start_s=seg.start_s,
-                end_s=seg.end_s,
-                value=float(seg.samples),
-                unit="samples",
-                detail=f"{seg.samples} clipped samples (runs of ≥ {self.p.min_run_samples} at "
-                f"full scale) {where}.",
-                stream_index=self.stream_index,
-                channel=channel,
-            )
+    def on_run(self, run: Interval) -> None:
+        where, channel = on_channels(run.channels)
+        self.emit(
+            run.start_s,
+            run.end_s,
+            f"{run.units} clipped samples (runs of ≥ {self.params.min_run_samples} at full "
+            f"scale) {where}.",
+            value=float(run.units),
+            unit="samples",
+            channel=channel,
         )

@@ -10,67 +10,91 @@ sentences is not digital zero and is left alone.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import AudioBlock, Event, StreamInfo
-from .base import Detector, ParamsBase, param, severity_param
-from .clipping import runs_of_true
-from .silence import dbfs_to_amplitude
+from ..model import AudioBlock, StreamInfo
+from .base import AudioDetector, ParamsBase, param, severity_param
+from .decibels import dbfs_to_amplitude
+from .intervals import Interval, RunTracker, runs_of_true
 
 
 @dataclass(frozen=True)
 class DropoutParams(ParamsBase):
-    zero_dbfs: float = param(-100.0, unit="dBFS", help="Samples at or below this are zero.")
+    zero_dbfs: float = param(
+        -100.0,
+        unit="dBFS",
+        help="Samples at or below this are zero.",
+        minimum=-200.0,
+        maximum=0.0,
+    )
     min_gap_s: float = param(0.010, unit="s", help="Shortest gap reported.")
     max_gap_s: float = param(0.500, unit="s", help="Longest gap reported (longer: silence).")
     context_dbfs: float = param(
-        -50.0, unit="dBFS", help="Peak level of the signal required on both sides of a gap."
+        -50.0,
+        unit="dBFS",
+        help="Peak level of the signal required on both sides of a gap.",
+        minimum=-200.0,
+        maximum=0.0,
     )
     context_s: float = param(0.020, unit="s", help="How far each side is looked at.")
     severity: str = severity_param("warning")
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         if not 0 < self.min_gap_s <= self.max_gap_s:
             raise ValueError("need 0 < min_gap_s <= max_gap_s")
 
 
-class DropoutDetector(Detector):
+class DropoutDetector(AudioDetector[DropoutParams]):
+    """Keeps the envelope (the largest magnitude over channels) of the last
+    ``max_gap_s + 2 × context_s`` of sound, which is all a decision needs, with the
+    timestamp of each block in it, so a gap is placed by the timestamps of its own block."""
+
     name = "dropout"
-    kind = "audio"
     description = "Digital-zero gaps of 10–500 ms inside continuous audio."
     Params = DropoutParams
 
     def __init__(self, params: DropoutParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
-        self.events: list[Event] = []
+        self.tracker = RunTracker(merge_gap_s=None)
         self.zero = dbfs_to_amplitude(params.zero_dbfs)
         self.present = dbfs_to_amplitude(params.context_dbfs)
-        self._env = np.zeros(0, np.float32)  # recent per-sample envelope (max over channels)
-        self._env_start = 0  # sample number of _env[0]
-        self._t0: float | None = None
+        self._env = np.zeros(0, np.float32)  # recent per-sample envelope
+        self._env_start = 0  # running sample number of _env[0]
+        self._anchors: list[tuple[int, float]] = []  # (sample number, seconds) of each block start
         self._sr = 0
-        self._done_until = 0  # gaps ending before this sample were decided
+        self._done_until = 0  # gaps ending at or before this sample number were decided
         self._waiting = False  # a gap in _env waits for its right side
+
+    def _time(self, sample: int) -> float:
+        """Seconds of running sample number ``sample``, from the block it lies in."""
+        k = bisect.bisect_right(self._anchors, (sample, float("inf"))) - 1
+        first, t0 = self._anchors[max(k, 0)]
+        return t0 + (sample - first) / self._sr
 
     def update(self, block: AudioBlock) -> None:
         if block.n == 0:
             return
-        if self._t0 is None:
-            self._t0, self._sr = block.t_s, block.sample_rate
-        sr = self._sr
+        if not self._sr:
+            self._sr = block.sample_rate
+        sr, p = self._sr, self.params
+        start = self._env_start
+        self._anchors.append((start + self._env.size, block.t_s))
         new = block.magnitude.max(axis=0)
         env = np.concatenate([self._env, new])
-        start = self._env_start
-        ctx = max(1, round(self.p.context_s * sr))
-        lo, hi = round(self.p.min_gap_s * sr), round(self.p.max_gap_s * sr)
+        ctx = max(1, round(p.context_s * sr))
+        lo, hi = round(p.min_gap_s * sr), round(p.max_gap_s * sr)
         keep = hi + 2 * ctx + 1
-        if not self._waiting and new.min() > self.zero:  # nothing to decide: the usual case
-            self._env = env[-keep:]
-            self._env_start = start + env.size - self._env.size
-            return
+        if self._waiting or new.min() <= self.zero:  # else nothing to decide: the usual case
+            self._decide(env, start, ctx, lo, hi)
+        self._env = env[-keep:]
+        self._env_start = start + env.size - self._env.size
+        while len(self._anchors) > 1 and self._anchors[1][0] <= self._env_start:
+            self._anchors.pop(0)  # blocks wholly out of the kept envelope
+
+    def _decide(self, env: np.ndarray, start: int, ctx: int, lo: int, hi: int) -> None:
         starts, ends = runs_of_true(env <= self.zero)
         self._waiting = False
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
@@ -86,24 +110,15 @@ class DropoutDetector(Detector):
                 continue
             before, after = env[max(0, s - ctx) : s], env[e : e + ctx]
             if before.size and before.max() >= self.present and after.max() >= self.present:
-                self._emit((start + s) / sr + self._t0, (start + e) / sr + self._t0)
-        self._env = env[-keep:]
-        self._env_start = start + env.size - self._env.size
+                t_start, t_end = self._time(start + s), self._time(start + e - 1) + 1 / self._sr
+                self.track(self.tracker.add(t_start, t_end, units=e - s))
 
-    def finish(self, end_s: float) -> list[Event]:
-        return self.events
-
-    def _emit(self, start_s: float, end_s: float) -> None:
-        ms = (end_s - start_s) * 1000
-        self.events.append(
-            Event(
-                detector=self.name,
-                severity=self.severity,
-                start_s=start_s,
-                end_s=end_s,
-                value=end_s - start_s,
-                unit="s",
-                detail=f"Dropout: {ms:.0f} ms of digital zero inside the sound.",
-                stream_index=self.stream_index,
-            )
+    def on_run(self, run: Interval) -> None:
+        ms = run.duration_s * 1000
+        self.emit(
+            run.start_s,
+            run.end_s,
+            f"Dropout: {ms:.0f} ms of digital zero inside the sound.",
+            value=run.duration_s,
+            unit="s",
         )

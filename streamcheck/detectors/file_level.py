@@ -5,36 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Event, FileFacts, StreamFacts, StreamInfo
-from .base import Detector, ParamsBase, param, severity_param
-
-
-class _FileDetector(Detector):
-    kind = "file"
-
-    def __init__(self, params: ParamsBase, stream: StreamInfo) -> None:
-        super().__init__(params, stream)
-        self.events: list[Event] = []
-        self._duration = 0.0
-
-    def finish(self, end_s: float) -> list[Event]:
-        return self.events
-
-    def _add(
-        self, detail: str, value: float | None, unit: str | None, stream: StreamFacts | None
-    ) -> None:
-        self.events.append(
-            Event(
-                detector=self.name,
-                severity=self.severity,
-                start_s=0.0,
-                end_s=self._duration,
-                value=value,
-                unit=unit,
-                detail=detail,
-                stream_index=stream.info.index if stream else None,
-            )
-        )
+from ..model import FileFacts
+from .base import FileDetector, ParamsBase, param, severity_param
 
 
 @dataclass(frozen=True)
@@ -54,7 +26,7 @@ class AvOffsetParams(ParamsBase):
     severity: str = severity_param("error")
 
 
-class AvOffsetDetector(_FileDetector):
+class AvOffsetDetector(FileDetector[AvOffsetParams]):
     """First audio sample vs first picture on the presentation timeline, per audio stream.
     value = audio start − video start (s; positive: audio late). Edit lists and container start
     times are already applied by the decode step's timeline, so this is what a player shows;
@@ -64,8 +36,7 @@ class AvOffsetDetector(_FileDetector):
     description = "Audio starts too early or too late against the picture (BT.1359 window)."
     Params = AvOffsetParams
 
-    def update(self, facts: FileFacts) -> None:
-        self._duration = facts.duration_s
+    def inspect(self, facts: FileFacts) -> None:
         video = facts.first("video")
         if video is None or video.start_s is None:
             return
@@ -75,12 +46,12 @@ class AvOffsetDetector(_FileDetector):
             offset = audio.start_s - video.start_s
             if offset < -self.params.early_limit_s or offset > self.params.late_limit_s:
                 side = "late" if offset > 0 else "early"
-                self._add(
+                self.emit_file(
                     f"Audio (stream {audio.info.index}) starts {abs(offset) * 1000:.0f} ms "
                     f"{side} against the picture.",
-                    offset,
-                    "s",
-                    audio,
+                    value=offset,
+                    unit="s",
+                    stream_index=audio.info.index,
                 )
 
 
@@ -93,15 +64,14 @@ class DurationMismatchParams(ParamsBase):
     severity: str = severity_param("warning")
 
 
-class DurationMismatchDetector(_FileDetector):
+class DurationMismatchDetector(FileDetector[DurationMismatchParams]):
     """Audio vs video duration, per audio stream: value = audio − video duration (s)."""
 
     name = "duration_mismatch"
     description = "Audio shorter than video by more than 2 frames, or longer by more than 2 s."
     Params = DurationMismatchParams
 
-    def update(self, facts: FileFacts) -> None:
-        self._duration = facts.duration_s
+    def inspect(self, facts: FileFacts) -> None:
         video = facts.first("video")
         if video is None or video.items == 0:
             return
@@ -110,12 +80,12 @@ class DurationMismatchDetector(_FileDetector):
             diff = audio.duration_s - video.duration_s
             if diff < -self.params.short_frames * frame_s or diff > self.params.long_s:
                 what = "shorter" if diff < 0 else "longer"
-                self._add(
+                self.emit_file(
                     f"Audio (stream {audio.info.index}) is {abs(diff):.3f} s {what} than "
                     f"the video ({audio.duration_s:.3f} s vs {video.duration_s:.3f} s).",
-                    diff,
-                    "s",
-                    audio,
+                    value=diff,
+                    unit="s",
+                    stream_index=audio.info.index,
                 )
 
 
@@ -126,7 +96,7 @@ class MissingStreamParams(ParamsBase):
     severity: str = severity_param("error")
 
 
-class MissingStreamDetector(_FileDetector):
+class MissingStreamDetector(FileDetector[MissingStreamParams]):
     """A declared audio/video stream that yields nothing decodable; with the switches, a file
     with no video or no audio at all."""
 
@@ -134,17 +104,16 @@ class MissingStreamDetector(_FileDetector):
     description = "A declared stream with no decodable frames, or a required stream absent."
     Params = MissingStreamParams
 
-    def update(self, facts: FileFacts) -> None:
-        self._duration = facts.duration_s
+    def inspect(self, facts: FileFacts) -> None:
         for s in facts.streams:
             if s.items == 0:
                 why = f": {s.messages[0]}" if s.messages else ""
-                self._add(
+                self.emit_file(
                     f"{s.info.kind.capitalize()} stream {s.info.index} ({s.info.codec}) "
                     f"is declared but yields no decodable frames{why}.",
-                    0.0,
-                    "frames",
-                    s,
+                    value=0.0,
+                    unit="frames",
+                    stream_index=s.info.index,
                 )
         kinds = {s.info.kind for s in facts.streams}
         for kind, required in (
@@ -152,4 +121,4 @@ class MissingStreamDetector(_FileDetector):
             ("audio", self.params.require_audio),
         ):
             if required and kind not in kinds:
-                self._add(f"The file has no {kind} stream.", None, None, None)
+                self.emit_file(f"The file has no {kind} stream.")

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Event, StreamInfo, VideoFrame
-from .base import Detector, ParamsBase, param, severity_param
+from ..model import Needs, StreamInfo, VideoFrame
+from .base import ParamsBase, VideoDetector, param, severity_param
+from .intervals import Interval, RunTracker
 from .planes import block_means
 
 
@@ -33,24 +34,28 @@ class FlashParams(ParamsBase):
         unit="ratio",
         help="Change of relative luminance (1 = white) that is a transition.",
         mirrors="ITU-R BT.1702 / Ofcom: 20 cd/m² ≈ 0.1 of a 200 cd/m² display",
+        maximum=1.0,
     )
     min_area: float = param(
         0.25,
         unit="ratio",
         help="Share of the picture that must change together.",
         mirrors="Ofcom: a quarter of the screen",
+        maximum=1.0,
     )
     dark_limit: float = param(
         0.8,
         unit="ratio",
         help="The darker state must be below this relative luminance.",
         mirrors="ITU-R BT.1702: darker image below 160 cd/m² (0.8)",
+        maximum=1.0,
     )
     max_transitions: int = param(
         6,
         unit="transitions/s",
         help="Most opposing transitions allowed in any 1 s window.",
         mirrors="Ofcom: no more than 3 flashes per second",
+        minimum=1,
     )
     severity: str = severity_param("error")
 
@@ -61,23 +66,25 @@ def relative_luminance_lut(black: int, white: int, code_max: int) -> np.ndarray:
     return (np.clip((codes - black) / (white - black), 0.0, 1.0) ** 2.2).astype(np.float32)
 
 
-class FlashDetector(Detector):
+class FlashDetector(VideoDetector[FlashParams]):
     name = "flash"
-    kind = "video"
     description = "More than 3 flashes in any second (photosensitive-epilepsy risk)."
     Params = FlashParams
 
     def __init__(self, params: FlashParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
-        self.events: list[Event] = []
+        # each failing 1 s window is an interval; windows that overlap or touch are one finding
+        self.tracker = RunTracker(merge_gap_s=0.0)
         self._lut: np.ndarray | None = None
         self._prev: np.ndarray | None = None
         self._direction = 0
         self._times: deque[float] = deque()
-        self._open: list[float] | None = None  # [start, end, peak]
+
+    def needs(self) -> Needs:
+        return Needs(blocks=True)
 
     def update(self, frame: VideoFrame) -> None:
+        p = self.params
         if self._lut is None or self._lut.size != frame.code_max + 1:  # first, or new depth
             self._lut = relative_luminance_lut(frame.black_level, frame.white_level, frame.code_max)
             self._prev = None
@@ -88,10 +95,10 @@ class FlashDetector(Detector):
         if prev is None or prev.shape != lum.shape:
             return
         delta = lum - prev
-        dark = np.minimum(lum, prev) < self.p.dark_limit
-        up = np.count_nonzero((delta >= self.p.min_delta) & dark) / delta.size
-        down = np.count_nonzero((delta <= -self.p.min_delta) & dark) / delta.size
-        direction = 1 if up >= self.p.min_area else -1 if down >= self.p.min_area else 0
+        dark = np.minimum(lum, prev) < p.dark_limit
+        up = np.count_nonzero((delta >= p.min_delta) & dark) / delta.size
+        down = np.count_nonzero((delta <= -p.min_delta) & dark) / delta.size
+        direction = 1 if up >= p.min_area else -1 if down >= p.min_area else 0
         if direction == 0 or direction == self._direction:
             return
         self._direction = direction
@@ -100,34 +107,16 @@ class FlashDetector(Detector):
         times.append(t)
         while times and times[0] <= t - 1.0:
             times.popleft()
-        if len(times) > self.p.max_transitions:
-            start, end, n = times[0], frame.end_s, float(len(times))
-            if self._open is not None and start <= self._open[1]:
-                self._open[1] = end
-                self._open[2] = max(self._open[2], n)
-            else:
-                self._flush()
-                self._open = [start, end, n]
+        if len(times) > p.max_transitions:
+            self.track(self.tracker.add(times[0], frame.end_s, float(len(times))))
 
-    def finish(self, end_s: float) -> list[Event]:
-        self._flush()
-        return self.events
-
-    def _flush(self) -> None:
-        if self._open is None:
-            return
-        start, end, n = self._open
-        self._open = None
-        self.events.append(
-            Event(
-                detector=self.name,
-                severity=self.severity,
-                start_s=start,
-                end_s=end,
-                value=n,
-                unit="transitions/s",
-                detail=f"Flashing: up to {int(n)} luminance transitions ({n / 2:g} flashes) in one "
-                "second, over the 3-flash limit.",
-                stream_index=self.stream_index,
-            )
+    def on_run(self, run: Interval) -> None:
+        n = run.peak
+        self.emit(
+            run.start_s,
+            run.end_s,
+            f"Flashing: up to {int(n)} luminance transitions ({n / 2:g} flashes) in one second, "
+            "over the 3-flash limit.",
+            value=n,
+            unit="transitions/s",
         )

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Event, StreamInfo, VideoFrame
-from .base import Detector, ParamsBase, param, run_event, severity_param
-from .intervals import RunTracker
+from ..model import Needs, StreamInfo, VideoFrame
+from .base import ParamsBase, VideoDetector, param, severity_param
+from .intervals import Interval, RunTracker
 from .planes import block_means, mean_abs_diff
 
 
@@ -39,24 +39,25 @@ class FreezeParams(ParamsBase):
         help="Largest mean absolute difference of 8×8 block means of luma (fraction of the code "
         "range) that still counts as the same picture.",
         mirrors="freezedetect n=-60dB",
+        maximum=1.0,
     )
     severity: str = severity_param("error")
 
 
-class FreezeDetector(Detector):
+class FreezeDetector(VideoDetector[FreezeParams]):
     name = "freeze"
-    kind = "video"
     description = "Picture unchanged (within encoder noise) for at least min_duration_s."
     Params = FreezeParams
 
     def __init__(self, params: FreezeParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
         self.tracker = RunTracker(min_duration_s=params.min_duration_s)
-        self.events: list[Event] = []
         self._ref: np.ndarray | None = None
         self._ref_t = 0.0
         self._ref_index = 0
+
+    def needs(self) -> Needs:
+        return Needs(blocks=True)
 
     def update(self, frame: VideoFrame) -> None:
         means = frame.blocks if frame.blocks is not None else block_means(frame.small)
@@ -64,23 +65,16 @@ class FreezeDetector(Detector):
         if ref is None or ref.shape != means.shape:
             frozen = False
         else:
-            frozen = mean_abs_diff(means, ref, frame.code_max) <= self.p.noise
+            frozen = mean_abs_diff(means, ref, frame.code_max) <= self.params.noise
         if frozen:
             if not self.tracker.active:  # the freeze began at the reference frame
-                self._emit(self.tracker.update(True, self._ref_t, self._ref_index))
-            self._emit(self.tracker.update(True, frame.t_s, frame.index))
+                self.track(self.tracker.update(True, self._ref_t, self._ref_index))
+            self.track(self.tracker.update(True, frame.t_s, frame.index))
         else:
-            self._emit(self.tracker.update(False, frame.t_s, frame.index))
+            self.track(self.tracker.update(False, frame.t_s, frame.index))
             self._ref = means
             self._ref_t = frame.t_s
             self._ref_index = frame.index
 
-    def finish(self, end_s: float) -> list[Event]:
-        self._emit(self.tracker.finish(end_s))
-        return self.events
-
-    def _emit(self, runs: list) -> None:
-        self.events += [
-            run_event(self, r, f"Picture frozen for {r.duration_s:.2f} s ({r.units} frames).")
-            for r in runs
-        ]
+    def on_run(self, run: Interval) -> None:
+        self.emit_run(run, f"Picture frozen for {run.duration_s:.2f} s ({run.units} frames).")

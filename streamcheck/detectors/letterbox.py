@@ -1,8 +1,8 @@
 """`letterbox`: black bars top and bottom (letterbox), left and right (pillarbox), or both.
 
 The bars come from the measure step (``VideoFrame.bars``: rows and columns whose samples are
-≥ 98% at or below 10% of the nominal range, on the frame's shared luma subsample; the PyAV wheel
-has no cropdetect). Bars count only in pairs
+≥ 98% at or below 10% of the nominal range, on the frame's shared luma subsample, by
+:func:`~.planes.find_bars`; the PyAV wheel has no cropdetect). Bars count only in pairs
 (top and bottom, or left and right, each at least ``min_bar`` of the picture's height or width):
 one dark edge is picture content. Black frames say nothing about bars and leave the state as it
 was. A finding covers each stretch of at least ``min_duration_s`` with bars; value = the mean
@@ -14,34 +14,38 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..model import Event, StreamInfo, VideoFrame
-from .base import Detector, ParamsBase, param, run_event, severity_param
-from .intervals import RunTracker
+from ..model import Needs, StreamInfo, VideoFrame
+from .base import Metric, ParamsBase, VideoDetector, param, severity_param
+from .intervals import Interval, RunTracker
 
 
 @dataclass(frozen=True)
 class LetterboxParams(ParamsBase):
     min_bar: float = param(
-        0.03, unit="ratio", help="Smallest bar, as a fraction of the picture height or width."
+        0.03,
+        unit="ratio",
+        help="Smallest bar, as a fraction of the picture height or width.",
+        maximum=0.5,
     )
     min_duration_s: float = param(2.0, unit="s", help="Shortest stretch with bars reported.")
     severity: str = severity_param("info")
 
 
-class LetterboxDetector(Detector):
+class LetterboxDetector(VideoDetector[LetterboxParams]):
     name = "letterbox"
-    kind = "video"
     description = "Black bars (letterbox, pillarbox or both) for at least min_duration_s."
     Params = LetterboxParams
+    publishes = (Metric("bars_ratio", "ratio", "Share of the picture that is black bars."),)
 
     def __init__(self, params: LetterboxParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
         self.tracker = RunTracker(min_duration_s=params.min_duration_s)
-        self.events: list[Event] = []
         self._state = False
         self._shapes: Counter[tuple[int, int, int, int]] = Counter()
         self._size = (1, 1)
+
+    def needs(self) -> Needs:
+        return Needs(bars=True)
 
     def update(self, frame: VideoFrame) -> None:
         h, w = frame.luma.shape
@@ -49,8 +53,8 @@ class LetterboxDetector(Detector):
         fraction = 0.0
         if frame.bars is not None:  # a black frame shows no bars: the state stays
             top, bottom, left, right = frame.bars
-            tb = min(top, bottom) >= self.p.min_bar * h
-            lr = min(left, right) >= self.p.min_bar * w
+            tb = min(top, bottom) >= self.params.min_bar * h
+            lr = min(left, right) >= self.params.min_bar * w
             self._state = tb or lr
             if self._state:
                 active = (h - (top + bottom if tb else 0)) * (w - (left + right if lr else 0))
@@ -59,33 +63,20 @@ class LetterboxDetector(Detector):
                     (top if tb else 0, bottom if tb else 0, left if lr else 0, right if lr else 0)
                 ] += 1
         frame.features["bars_ratio"] = fraction
-        self._emit(self.tracker.update(self._state, frame.t_s, frame.index, fraction))
+        self.track(self.tracker.update(self._state, frame.t_s, frame.index, fraction))
 
-    def finish(self, end_s: float) -> list[Event]:
-        self._emit(self.tracker.finish(end_s))
-        return self.events
-
-    def _emit(self, runs: list) -> None:
-        for r in runs:
-            h, w = self._size
-            shape = self._shapes.most_common(1)[0][0] if self._shapes else (0, 0, 0, 0)
-            self._shapes.clear()
-            top, bottom, left, right = (
-                100 * x / d for x, d in zip(shape, (h, h, w, w), strict=True)
-            )
-            kind = (
-                "letterbox and pillarbox"
-                if (top and left)
-                else ("letterbox" if top else "pillarbox")
-            )
-            mean = r.total / max(r.units, 1)
-            self.events.append(
-                run_event(
-                    self,
-                    r,
-                    f"Black bars ({kind}: top {top:.0f}%, bottom {bottom:.0f}%, left {left:.0f}%, "
-                    f"right {right:.0f}%), {100 * mean:.0f}% of the picture.",
-                    value=mean,
-                    unit="ratio",
-                )
-            )
+    def on_run(self, run: Interval) -> None:
+        h, w = self._size
+        shape = self._shapes.most_common(1)[0][0] if self._shapes else (0, 0, 0, 0)
+        self._shapes.clear()
+        top, bottom, left, right = (100 * x / d for x, d in zip(shape, (h, h, w, w), strict=True))
+        kind = (
+            "letterbox and pillarbox" if (top and left) else ("letterbox" if top else "pillarbox")
+        )
+        self.emit_run(
+            run,
+            f"Black bars ({kind}: top {top:.0f}%, bottom {bottom:.0f}%, left {left:.0f}%, "
+            f"right {right:.0f}%), {100 * run.mean:.0f}% of the picture.",
+            value=run.mean,
+            unit="ratio",
+        )

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import AudioBlock, Event, StreamInfo
-from .base import Detector, ParamsBase, param, severity_param
-from .intervals import RunTracker
-from .silence import dbfs_to_amplitude
+from ..model import AudioBlock, StreamInfo
+from .base import AudioDetector, ParamsBase, param, severity_param
+from .decibels import dbfs_to_amplitude
+from .intervals import Interval, RunTracker
 
 PAIRS = (("FL", "FR"), ("SL", "SR"), ("BL", "BR"))
 
@@ -25,20 +25,22 @@ PAIRS = (("FL", "FR"), ("SL", "SR"), ("BL", "BR"))
 @dataclass(frozen=True)
 class PhaseParams(ParamsBase):
     max_correlation: float = param(
-        -0.3, unit="ratio", help="Correlation below this is out of phase."
+        -0.3,
+        unit="ratio",
+        help="Correlation below this is out of phase.",
+        minimum=-1.0,
+        maximum=1.0,
     )
     min_duration_s: float = param(2.0, unit="s", help="Shortest out-of-phase stretch reported.")
-    window_s: float = param(0.4, unit="s", help="Correlation window.")
+    window_s: float = param(0.4, unit="s", help="Correlation window.", minimum=0.001)
     min_level_dbfs: float = param(
-        -50.0, unit="dBFS", help="Both channels need this RMS level in a window to count."
+        -50.0,
+        unit="dBFS",
+        help="Both channels need this RMS level in a window to count.",
+        minimum=-200.0,
+        maximum=0.0,
     )
     severity: str = severity_param("warning")
-
-    def __post_init__(self) -> None:
-        if not -1 <= self.max_correlation <= 1:
-            raise ValueError("max_correlation must be within -1 … 1")
-        if self.window_s <= 0 or self.min_duration_s < 0:
-            raise ValueError("window_s must be positive and min_duration_s not negative")
 
 
 def stereo_pairs(names: tuple[str, ...], channels: int) -> list[tuple[int, int]]:
@@ -49,7 +51,7 @@ def stereo_pairs(names: tuple[str, ...], channels: int) -> list[tuple[int, int]]
     return pairs
 
 
-class PhaseDetector(Detector):
+class PhaseDetector(AudioDetector[PhaseParams]):
     name = "phase"
     kind = "audio"
     description = (
@@ -59,8 +61,6 @@ class PhaseDetector(Detector):
 
     def __init__(self, params: PhaseParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
-        self.events: list[Event] = []
         self.pairs = stereo_pairs(stream.channel_names, stream.channels)
         self.names = stream.channel_names
         self.min_power = dbfs_to_amplitude(params.min_level_dbfs) ** 2
@@ -79,7 +79,7 @@ class PhaseDetector(Detector):
         x = block.samples  # float32 dot products (BLAS), summed per window in float64
         if self._win_t is None:
             self._win_t = block.t_s
-        win = max(1, round(self.p.window_s * block.sample_rate))
+        win = max(1, round(self.params.window_s * block.sample_rate))
         pos = 0
         while pos < block.n:
             take = min(block.n - pos, win - self._count)
@@ -102,7 +102,9 @@ class PhaseDetector(Detector):
                 r = lr / np.sqrt(ll * rr)
                 self._signal_windows[k] += 1
                 self._total[k] += (lr, ll, rr)
-                self._emit(k, tracker.update(r < self.p.max_correlation, start, self._index, r))
+                self._emit(
+                    k, tracker.update(r < self.params.max_correlation, start, self._index, r)
+                )
             else:
                 self._emit(k, tracker.update(False, start, self._index))
         self._acc[:] = 0
@@ -110,12 +112,11 @@ class PhaseDetector(Detector):
         self._win_t = end_t
         self._index += 1
 
-    def finish(self, end_s: float) -> list[Event]:
+    def close(self, end_s: float) -> None:
         for k, tracker in enumerate(self.trackers):
             self._emit(k, tracker.finish(self._win_t if self._win_t is not None else end_s))
-        return self.events
 
-    def _emit(self, k: int, runs: list) -> None:
+    def _emit(self, k: int, runs: list[Interval]) -> None:
         a, b = self.pairs[k]
         named = self.names and "NONE" not in (self.names[a], self.names[b])
         label = f"{self.names[a]}/{self.names[b]}" if named else f"{a}/{b}"
@@ -129,15 +130,4 @@ class PhaseDetector(Detector):
             )
             if whole and file_r < -0.8:
                 detail += " One channel's polarity appears inverted over the whole file."
-            self.events.append(
-                Event(
-                    detector=self.name,
-                    severity=self.severity,
-                    start_s=r.start_s,
-                    end_s=r.end_s,
-                    value=float(mean),
-                    unit="ratio",
-                    detail=detail,
-                    stream_index=self.stream_index,
-                )
-            )
+            self.emit(r.start_s, r.end_s, detail, value=float(mean), unit="ratio")

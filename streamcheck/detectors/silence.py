@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import AudioBlock, Event, StreamInfo
-from .base import Detector, ParamsBase, param, severity_param
-from .intervals import subtract
+from ..model import AudioBlock, StreamInfo
+from .base import AudioDetector, ParamsBase, param, severity_param
+from .decibels import dbfs_to_amplitude
+from .intervals import Interval, RunTracker, SampleRuns, subtract
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class SilenceParams(ParamsBase):
         unit="dBFS",
         help="Samples below this level (all channels) are silent.",
         mirrors="silencedetect n=-60dB",
+        minimum=-200.0,
+        maximum=0.0,
     )
     min_duration_s: float = param(
         2.0, unit="s", help="Shortest silence reported.", mirrors="silencedetect d=2"
@@ -37,129 +40,77 @@ class SilenceParams(ParamsBase):
     ignore_lfe: bool = param(True, unit=None, help="Do not report a quiet LFE channel.")
     severity: str = severity_param("warning")
 
-    def __post_init__(self) -> None:  # noise_dbfs is negative by nature
-        if self.min_duration_s < 0:
-            raise ValueError("min_duration_s must not be negative")
-        if self.noise_dbfs > 0:
-            raise ValueError("noise_dbfs must be at or below 0 dBFS")
 
+class _Quiet:
+    """Quiet stretches of one signal: sample-exact runs, kept when long enough."""
 
-def dbfs_to_amplitude(dbfs: float) -> float:
-    """Linear amplitude (full scale = 1.0) of a level in dBFS."""
-    return float(10.0 ** (dbfs / 20.0))
+    def __init__(self, min_duration_s: float, sample_rate: int) -> None:
+        self.samples = SampleRuns(min_samples=int(min_duration_s * sample_rate))
+        self.tracker = RunTracker(min_duration_s=min_duration_s, merge_gap_s=None)
+        self.runs: list[Interval] = []
 
+    def update(self, quiet: np.ndarray, t0: float, sr: int) -> None:
+        for r in self.samples.update(quiet, t0, sr):
+            self.runs += self.tracker.add(r.start_s, r.end_s, units=r.samples)
 
-class _QuietRuns:
-    """Quiet stretches of one signal (a boolean 'loud' per sample, in blocks), exact to the
-    sample: the run tracker of this module."""
-
-    def __init__(self, min_duration_s: float) -> None:
-        self.min_duration_s = min_duration_s
-        self.since: float | None = None  # start of the current quiet stretch, s
-        self.runs: list[tuple[float, float]] = []
-
-    def update(self, loud: np.ndarray, t0: float, sr: int) -> None:
-        """``loud``: indices of the block's loud samples."""
-        if self.since is None:
-            self.since = t0
-        if loud.size == 0:
-            return
-        self._close(self.since, t0 + int(loud[0]) / sr)
-        gaps = np.flatnonzero(np.diff(loud) > self.min_duration_s * sr)
-        for k in gaps.tolist():
-            self._close(t0 + (int(loud[k]) + 1) / sr, t0 + int(loud[k + 1]) / sr)
-        self.since = t0 + (int(loud[-1]) + 1) / sr
-
-    def update_edges(self, first: int | None, last: int, t0: float, sr: int) -> None:
-        """The same, from the block's first and last loud sample only (``first`` None: no
-        loud sample): right when the block is shorter than ``min_duration_s``, so no quiet
-        stretch inside it can count."""
-        if self.since is None:
-            self.since = t0
-        if first is None:
-            return
-        self._close(self.since, t0 + first / sr)
-        self.since = t0 + (last + 1) / sr
-
-    def finish(self, end_s: float) -> list[tuple[float, float]]:
-        if self.since is not None:
-            self._close(self.since, end_s)
-        self.since = None
+    def finish(self, end_s: float) -> list[Interval]:
+        for r in self.samples.finish(end_s):
+            self.runs += self.tracker.add(r.start_s, r.end_s, units=r.samples)
+        self.runs += self.tracker.finish(end_s)
         return self.runs
 
-    def _close(self, start_s: float, end_s: float) -> None:
-        if end_s - start_s + 1e-9 >= self.min_duration_s:
-            self.runs.append((start_s, end_s))
 
-
-class SilenceDetector(Detector):
+class SilenceDetector(AudioDetector[SilenceParams]):
     name = "silence"
-    kind = "audio"
     description = "All channels (or one channel alone) below noise_dbfs for min_duration_s."
     Params = SilenceParams
 
     def __init__(self, params: SilenceParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
         self.threshold = dbfs_to_amplitude(params.noise_dbfs)
-        self.mix = _QuietRuns(params.min_duration_s)
-        self.channels: list[_QuietRuns] = []
+        self.mix: _Quiet | None = None
+        self.channels: list[_Quiet] = []
         names = stream.channel_names
         self.skip = {names.index("LFE")} if params.ignore_lfe and "LFE" in names else set()
 
-    def update(self, block: AudioBlock) -> None:
-        loud = block.magnitude >= self.threshold
-        sr, t0 = block.sample_rate, block.t_s
-        per_channel = self.p.per_channel and loud.shape[0] >= 2
-        if per_channel and not self.channels:
-            self.channels = [_QuietRuns(self.p.min_duration_s) for _ in range(loud.shape[0])]
-        if block.n >= self.p.min_duration_s * sr:  # a silence may sit inside the block
-            self.mix.update(np.flatnonzero(loud.any(axis=0)), t0, sr)
-            if per_channel:
-                for ch, runs in enumerate(self.channels[: loud.shape[0]]):
-                    runs.update(np.flatnonzero(loud[ch]), t0, sr)
-            return
-        # the usual case (400 ms blocks, 2 s minimum): only each channel's first and last
-        # loud sample matter; argmax stops at the first True
-        any_loud = loud.any(axis=1)
-        n = block.n
-        edges = [
-            (int(row.argmax()), n - 1 - int(row[::-1].argmax())) if has else None
-            for row, has in zip(loud, any_loud.tolist(), strict=True)
-        ]
-        present = [e for e in edges if e is not None]
-        if present:
-            first = min(e[0] for e in present)
-            self.mix.update_edges(first, max(e[1] for e in present), t0, sr)
-        else:
-            self.mix.update_edges(None, 0, t0, sr)
-        if per_channel:
-            for runs, edge in zip(self.channels, edges, strict=False):
-                runs.update_edges(*(edge or (None, 0)), t0, sr)
+    @property
+    def open_start_s(self) -> float | None:
+        return self.mix.samples.open_start_s if self.mix is not None else None
 
-    def finish(self, end_s: float) -> list[Event]:
-        mix = self.mix.finish(end_s)
-        events = [self._event(s, e, None) for s, e in mix]
+    def update(self, block: AudioBlock) -> None:
+        sr, t0 = block.sample_rate, block.t_s
+        quiet = block.magnitude < self.threshold
+        if self.mix is None:
+            self.mix = _Quiet(self.params.min_duration_s, sr)
+        self.mix.update(quiet.all(axis=0), t0, sr)
+        if self.params.per_channel and quiet.shape[0] >= 2:
+            while len(self.channels) < quiet.shape[0]:
+                self.channels.append(_Quiet(self.params.min_duration_s, sr))
+            for ch, row in enumerate(quiet):
+                self.channels[ch].update(row, t0, sr)
+
+    def close(self, end_s: float) -> None:
+        if self.mix is None:
+            return
+        mix = [(r.start_s, r.end_s) for r in self.mix.finish(end_s)]
+        for start, end in mix:
+            self._emit(start, end, None)
         for ch, runs in enumerate(self.channels):
             if ch in self.skip:
                 continue
             for run in runs.finish(end_s):
-                for s, e in subtract(run, mix):
-                    if e - s + 1e-9 >= self.p.min_duration_s:
-                        events.append(self._event(s, e, ch))
-        return events
+                for start, end in subtract((run.start_s, run.end_s), mix):
+                    if end - start + 1e-9 >= self.params.min_duration_s:
+                        self._emit(start, end, ch)
 
-    def _event(self, start_s: float, end_s: float, channel: int | None) -> Event:
+    def _emit(self, start_s: float, end_s: float, channel: int | None) -> None:
         duration = end_s - start_s
         where = "all channels" if channel is None else f"channel {channel} alone"
-        return Event(
-            detector=self.name,
-            severity=self.severity,
-            start_s=start_s,
-            end_s=end_s,
+        self.emit(
+            start_s,
+            end_s,
+            f"Silence ({where} below {self.params.noise_dbfs:g} dBFS) for {duration:.2f} s.",
             value=duration,
             unit="s",
-            detail=f"Silence ({where} below {self.p.noise_dbfs:g} dBFS) for {duration:.2f} s.",
-            stream_index=self.stream_index,
             channel=channel,
         )

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import AudioBlock, Event, StreamInfo, VideoFrame
-from .base import Detector, ParamsBase, param, severity_param
+from ..model import AudioBlock, StreamInfo, VideoFrame
+from .base import Kind, ParamsBase, StreamDetector, param, severity_param
+from .intervals import Interval, RunTracker
+
+GAP, BACK, AUDIO = "video gap", "video back", "audio step"
 
 
 @dataclass(frozen=True)
@@ -33,21 +36,25 @@ class TimestampGapParams(ParamsBase):
     severity: str = severity_param("warning")
 
 
-class TimestampGapDetector(Detector):
-    """Runs on the video stream and on every audio stream (kind ``av``)."""
+class TimestampGapDetector(StreamDetector[TimestampGapParams]):
+    """Runs on the video stream and on every audio stream (kind ``av``). Each jump is one
+    interval of the run tracker (never merged with another)."""
 
     name = "timestamp_gap"
-    kind = "av"
+    kind: Kind = "av"
     description = "Presentation times that jump forward, go back or repeat (video and audio)."
     Params = TimestampGapParams
 
     def __init__(self, params: TimestampGapParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.p = params
-        self.events: list[Event] = []
+        self.tracker = RunTracker(merge_gap_s=None)
         self._prev: VideoFrame | None = None
         self._next_t: float | None = None
         self._pending: tuple[float, float, float] | None = None  # audio step awaiting judgement
+
+    @property
+    def open_start_s(self) -> float | None:
+        return None  # a jump is final when seen: nothing is ever being confirmed
 
     def update(self, item: VideoFrame | AudioBlock) -> None:
         if isinstance(item, AudioBlock):
@@ -55,11 +62,11 @@ class TimestampGapDetector(Detector):
         else:
             self._video(item)
 
-    def finish(self, end_s: float) -> list[Event]:
+    def close(self, end_s: float) -> None:
         if self._pending is not None:  # a step in the very last block stands
-            self._audio_event(*self._pending)
+            self._audio_step(*self._pending)
             self._pending = None
-        return self.events
+        super().close(end_s)
 
     def _video(self, frame: VideoFrame) -> None:
         prev, self._prev = self._prev, frame
@@ -68,49 +75,33 @@ class TimestampGapDetector(Detector):
         step = frame.t_s - prev.t_s
         nominal = self.stream.frame_s or prev.duration_s
         if step <= 0:
-            what = "repeats" if step == 0 else f"goes back {-step:.3f} s"
-            self._event(
-                prev.t_s,
-                frame.t_s,
-                step,
-                "s",
-                f"Video timestamp {what} at frame {frame.index}.",
-                frame.index,
-                frame.index + 1,
+            self.track(
+                self.tracker.add(
+                    min(prev.t_s, frame.t_s),
+                    max(prev.t_s, frame.t_s),
+                    step,
+                    first=frame.index,
+                    last=frame.index,
+                    counts={BACK: 1},
+                )
             )
             return
-        limit = self.p.vfr_max_step_s if self.stream.vfr else self.p.max_step_frames * nominal
+        limit = (
+            self.params.vfr_max_step_s if self.stream.vfr else self.params.max_step_frames * nominal
+        )
         if step <= limit:
             return
         missing = max(1, round(step / nominal) - 1) if nominal > 0 else 1
         if frame.dropped_before and frame.dropped_before >= missing:
             return  # the decoder dropped them: decode damage, reported by decode_error
-        self._event(
-            prev.end_s,
-            frame.t_s,
-            float(missing),
-            "frames",
-            f"Video timestamps jump {step:.3f} s after frame {prev.index}: about "
-            f"{missing} frame(s) missing.",
-            prev.index + 1,
-            frame.index,
-        )
-
-    def _event(
-        self, start: float, end: float, value: float, unit: str, detail: str, f0: int, f1: int
-    ) -> None:
-        self.events.append(
-            Event(
-                detector=self.name,
-                severity=self.severity,
-                start_s=min(start, end),
-                end_s=max(start, end),
-                value=value,
-                unit=unit,
-                detail=detail,
-                stream_index=self.stream_index,
-                frame_start=f0,
-                frame_end=f1,
+        self.track(
+            self.tracker.add(
+                prev.end_s,
+                frame.t_s,
+                float(missing),
+                first=prev.index + 1,
+                last=frame.index - 1,
+                counts={GAP: 1},
             )
         )
 
@@ -125,27 +116,37 @@ class TimestampGapDetector(Detector):
         pending, self._pending = self._pending, None
         if pending is not None:
             p_expected, p_start, p_step = pending
-            if abs(step + p_step) > self.p.audio_tolerance_s:  # not undone: a real step
-                self._audio_event(p_expected, p_start, p_step)
+            if abs(step + p_step) > self.params.audio_tolerance_s:  # not undone: a real step
+                self._audio_step(p_expected, p_start, p_step)
             else:
                 return  # wobble: undone by this block
-        if abs(step) > self.p.audio_tolerance_s:
+        if abs(step) > self.params.audio_tolerance_s:
             self._pending = (expected, block.t_s, step)
 
-    def _audio_event(self, expected: float, start: float, step: float) -> None:
-        if step > 0:
-            detail = f"Audio timestamps jump: {step:.3f} s missing."
-        else:
-            detail = f"Audio timestamps overlap the previous block by {-step:.3f} s."
-        self.events.append(
-            Event(
-                detector=self.name,
-                severity=self.severity,
-                start_s=min(expected, start),
-                end_s=max(expected, start),
-                value=step,
-                unit="s",
-                detail=detail,
-                stream_index=self.stream_index,
-            )
+    def _audio_step(self, expected: float, start: float, step: float) -> None:
+        self.track(
+            self.tracker.add(min(expected, start), max(expected, start), step, counts={AUDIO: 1})
         )
+
+    def on_run(self, run: Interval) -> None:
+        if run.counts[GAP]:
+            missing = int(run.peak)
+            detail = (
+                f"Video timestamps jump after frame {run.first - 1}: {run.duration_s:.3f} s "
+                f"(about {missing} frame(s)) missing."
+            )
+            self.emit_run(run, detail, value=run.peak, unit="frames")
+        elif run.counts[BACK]:
+            what = "repeats" if run.peak == 0 else f"goes back {-run.peak:.3f} s"
+            self.emit_run(run, f"Video timestamp {what} at frame {run.first}.", value=run.peak)
+        elif run.peak > 0:
+            detail = f"Audio timestamps jump: {run.peak:.3f} s missing."
+            self.emit(run.start_s, run.end_s, detail, value=run.peak, unit="s")
+        else:
+            self.emit(
+                run.start_s,
+                run.end_s,
+                f"Audio timestamps overlap the previous block by {-run.peak:.3f} s.",
+                value=run.peak,
+                unit="s",
+            )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ..metrics import columns as metric_columns
+
 DEFECTS = pa.schema(
     [
         pa.field("path", pa.string(), nullable=False),
@@ -65,13 +67,7 @@ METRICS = pa.schema(
     [
         pa.field("path", pa.string(), nullable=False),
         pa.field("t_s", pa.float64(), nullable=False),
-        pa.field("luma_mean", pa.float64()),
-        pa.field("motion", pa.float64()),
-        pa.field("black_ratio", pa.float64()),
-        pa.field("blockiness", pa.float64()),
-        pa.field("bars_ratio", pa.float64()),
-        pa.field("rms_dbfs", pa.float64()),
-        pa.field("peak_dbfs", pa.float64()),
-        pa.field("momentary_lufs", pa.float64()),
+        # one column per declared metric (measure step, detectors, audio), in declaration order
+        *(pa.field(m.name, pa.float64()) for m in metric_columns()),
     ]
 )

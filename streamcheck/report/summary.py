@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..detectors import is_file_level
 from ..model import Event, FileResult, Severity, Status
 
 SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
@@ -28,11 +29,9 @@ BAR = {Severity.INFO: "▂", Severity.WARNING: "▅", Severity.ERROR: "█"}
 
 
 def has_place_in_time(e: Event) -> bool:
-    """False for file-level findings (A/V offset, loudness…): a timeline has no place for
-    them, they are listed instead."""
-    from ..detectors import REGISTRY
-
-    return not (e.detector in REGISTRY and REGISTRY[e.detector].kind == "file")
+    """False for file-level findings (A/V offset, loudness…: their detector's declared kind
+    is ``file``): a timeline has no place for them, they are listed instead."""
+    return not is_file_level(e.detector)
 
 
 def timeline(result: FileResult, width: int = TIMELINE_WIDTH) -> Text:
