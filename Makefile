@@ -33,14 +33,18 @@ demo: $(STAMP) ## Set up, generate sample recordings with known defects, scan th
 screenshots: demo ## Regenerate the README's screenshots from the demo scan (needs chromium)
 	$(BIN)/python docs/screenshots.py $(DEMO_OUT) docs/img
 
-test: $(STAMP) ## Set up, lint, run the test suite
+test: $(STAMP) ## Set up, lint, type-check, check the layers, run the test suite
 	$(BIN)/ruff check streamcheck tests bench docs
 	$(BIN)/ruff format --check streamcheck tests bench docs
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(STAMP) ## ruff check and format check, mypy, import contracts
 	$(BIN)/ruff check streamcheck tests bench docs
 	$(BIN)/ruff format --check streamcheck tests bench docs
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix streamcheck tests bench docs

@@ -2,7 +2,7 @@
 backend (an existing engine, not one of ours). Needs the ``dask`` extra:
 ``pip install streamcheck[dask]``.
 
-Each task is :func:`streamcheck.runner.analyze_isolated` on one file, run by a Dask worker,
+Each task is :func:`streamcheck.task.analyze_isolated` on one file, run by a Dask worker,
 with the same limits as a local run: the analysis runs in a child process of the Dask worker
 (started from a fork server, since a Dask worker runs threads), which gets the memory limit and
 is stopped at the time limit; a crash kills only that child. The small FileResult comes back
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from .config import Config
 from .model import FileResult, Status
 from .pipeline import failed_result
-from .runner import Limits, analyze_isolated
+from .task import Limits, analyze_isolated
 
 
 def scan_on_cluster(
@@ -37,7 +37,7 @@ def scan_on_cluster(
         ) from exc
 
     pending = set(files)
-    with Client(scheduler, timeout="30s"):
+    with Client(scheduler, timeout="30s"):  # type: ignore[no-untyped-call]
         try:
             with parallel_config(backend="dask"):
                 parallel = Parallel(n_jobs=-1, return_as="generator_unordered")

@@ -183,16 +183,18 @@ class AudioMeasure:
     def _phase_extremes(self, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Element-wise maximum and minimum over the four phases of the first ``n`` values
         interpolated from each row of ``rows`` (reduced once, not once per phase)."""
-        high = low = None
+        high: np.ndarray | None = None
+        low: np.ndarray | None = None
         for kernel in self._kernels:  # each phase of the 4× oversampled signal
             # filter2D (SIMD) is about 5× faster here than a matrix product of windows
             y = cv2.filter2D(rows, -1, kernel, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
             y = y[:, :n]
-            if high is None:
+            if high is None or low is None:
                 high, low = y.copy(), y.copy()
             else:
                 np.maximum(high, y, out=high)
                 np.minimum(low, y, out=low)
+        assert high is not None and low is not None
         return high, low
 
     def _oversample_windows(
@@ -212,4 +214,5 @@ class AudioMeasure:
         for r in np.flatnonzero(windows * WINDOW + WINDOW > n).tolist():
             high[r, n - windows[r] * WINDOW :] = 0.0
             low[r, n - windows[r] * WINDOW :] = 0.0
-        return np.maximum(high.max(axis=1), -low.min(axis=1))
+        peaks: np.ndarray = np.maximum(high.max(axis=1), -low.min(axis=1))
+        return peaks

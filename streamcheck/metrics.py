@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -110,7 +111,7 @@ class MetricsRecorder:
         cols: dict[str, list[float | None]] = {"t_s": [float(s) for s in seconds]}
         for metric in self._video:
             cols[metric.name] = [self._video_value(s, metric) for s in seconds]
-        audio = {
+        audio: dict[str, Callable[[int], float | None]] = {
             "rms_dbfs": lambda s: _db(self._power[s] / self._samples[s], 10.0),
             "peak_dbfs": lambda s: _db(self._peak[s], 20.0),
             "momentary_lufs": lambda s: self._momentary.get(s),

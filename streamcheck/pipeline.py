@@ -17,7 +17,7 @@ from functools import reduce
 
 from .config import Config, sidecar_expected
 from .decode import DecodeStats, Media, iter_decoded, open_media
-from .detectors import REGISTRY, FileDetector, StreamDetector
+from .detectors import REGISTRY, AnyFileDetector, AnyStreamDetector, FileDetector, StreamDetector
 from .detectors.decibels import amplitude_to_db
 from .errors import MediaOpenError, ParameterError
 from .events import finalize
@@ -94,15 +94,17 @@ def _timed(result: FileResult, wall0: float, cpu0: float) -> FileResult:
     return result
 
 
-Detectors = tuple[list[StreamDetector], dict[int, list[StreamDetector]], list[FileDetector]]
+Detectors = tuple[
+    list[AnyStreamDetector], dict[int, list[AnyStreamDetector]], list[AnyFileDetector]
+]
 
 
 def build_detectors(config: Config, media: Media) -> Detectors:
     """The configured detectors of ``media``: for its video stream, for each audio stream
     (by index), and for the file."""
-    video: list[StreamDetector] = []
-    audio: dict[int, list[StreamDetector]] = {s.index: [] for s in media.audio}
-    file: list[FileDetector] = []
+    video: list[AnyStreamDetector] = []
+    audio: dict[int, list[AnyStreamDetector]] = {s.index: [] for s in media.audio}
+    file: list[AnyFileDetector] = []
     for name in config.detectors:
         cls, params = REGISTRY[name], config.params_for(name)
         if issubclass(cls, FileDetector):
@@ -117,7 +119,7 @@ def build_detectors(config: Config, media: Media) -> Detectors:
     return video, audio, file
 
 
-def needs_of(detectors: list[StreamDetector]) -> Needs:
+def needs_of(detectors: list[AnyStreamDetector]) -> Needs:
     """What ``detectors`` ask of the decode and measure steps, together."""
     return reduce(Needs.merge, (d.needs() for d in detectors), Needs())
 

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -60,7 +61,9 @@ class Score:
         return not self.missed
 
 
-def _score_file(result: FileResult, truth: dict, offset: float, scores: dict) -> None:
+def _score_file(
+    result: FileResult, truth: dict[str, Any], offset: float, scores: dict[str, Score]
+) -> None:
     events: list[Event] = list(result.events)
     name = Path(result.path).name
     for d in truth["defects"]:
@@ -95,6 +98,7 @@ def run(
     """Generate the clips (into ``workdir``, or a temporary folder), analyse them with
     ``config``, and return the scores per detector and the file results."""
     config = config or Config()
+    place: contextlib.AbstractContextManager[str]
     if workdir is not None:
         Path(workdir).mkdir(parents=True, exist_ok=True)
         place = contextlib.nullcontext(str(workdir))

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 import cv2
 import numpy as np
 
-from .detectors import StreamDetector
+from .detectors import AnyStreamDetector
 from .model import Event, VideoFrame
 
 RING_S = 10.0
@@ -69,7 +69,7 @@ class ThumbnailKeeper:
         self._pinned: set[float] = set()
         self._open: dict[float, _RunSampler] = {}
 
-    def update(self, frame: VideoFrame, detectors: Sequence[StreamDetector]) -> None:
+    def update(self, frame: VideoFrame, detectors: Sequence[AnyStreamDetector]) -> None:
         small = frame.small
         h, w = small.shape
         scale = WIDTH / w

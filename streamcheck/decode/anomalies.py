@@ -11,6 +11,7 @@ pictures that come out.
 from __future__ import annotations
 
 import heapq
+from typing import Any
 
 import av
 import av.logging
@@ -43,7 +44,7 @@ class LogTap:
         del self._lines[:]
         return out
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.lines = self.take()
         self._capture.__exit__(*exc)
         av.logging.set_level(self._prev)

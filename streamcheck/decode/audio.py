@@ -48,6 +48,6 @@ def block_samples(frames: list[av.AudioFrame]) -> np.ndarray:
     for frame in frames:
         n = frame.samples
         for row, plane in zip(out, frame.planes, strict=True):
-            row[pos : pos + n] = np.frombuffer(plane, np.float32, n)
+            row[pos : pos + n] = np.frombuffer(memoryview(plane), np.float32, n)
         pos += n
     return out

@@ -38,15 +38,17 @@ class R128Meter:
         self._last: dict[str, str] = {}
         self._max_m = -math.inf
         self._max_s = -math.inf
-        self._graph = None
-        self._key: tuple | None = None  # (rate, format, layout) the graph was built for
+        self._graph: av.filter.Graph | None = None
+        self._key: tuple[int, str, str] | None = (
+            None  # (rate, format, layout) the graph was built for
+        )
         self._samples = 0  # samples fed to the current graph
         self._unread = 0  # samples pushed that the filter has not given back yet
         self._frame = 1  # samples per reading: the filter works in 100 ms frames
         self._segments: list[tuple[float, dict[str, str]]] = []  # (seconds, last reading)
 
     @staticmethod
-    def _key_of(frame: av.AudioFrame) -> tuple:
+    def _key_of(frame: av.AudioFrame) -> tuple[int, str, str]:
         return frame.sample_rate, frame.format.name, frame.layout.name
 
     def _build(self, frame: av.AudioFrame) -> None:
@@ -87,11 +89,12 @@ class R128Meter:
         try:
             if frame is None:
                 return self._end_segment()
-            out = []
+            out: list[tuple[float, float, float]] = []
             if self._graph is not None and self._key_of(frame) != self._key:
                 out = self._end_segment()
             if self._graph is None:
                 self._build(frame)
+            assert self._graph is not None
             self._graph.push(frame)
             self._samples += frame.samples
             self._unread += frame.samples
@@ -104,12 +107,17 @@ class R128Meter:
         """Readings of the frames the filter gives back. Until a whole frame has been pushed
         none can be ready, and a pull is not tried: PyAV raises an exception for a pull
         that finds nothing, 10 µs, which was paid for every decoded frame."""
-        out = []
+        out: list[tuple[float, float, float]] = []
+        graph = self._graph
+        if graph is None:
+            return out
         while flush or self._unread >= self._frame:
             try:
-                frame = self._graph.pull()
+                frame = graph.pull()
             except (av.BlockingIOError, av.EOFError):
                 return out
+            if not isinstance(frame, av.AudioFrame):
+                continue
             self._unread -= frame.samples
             md = frame.metadata
             if not md or "lavfi.r128.M" not in md:

@@ -7,6 +7,7 @@ import errno
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import av
 
@@ -51,16 +52,17 @@ class Media:
                 frame_s=float(1 / rate) if rate else 0.04,
                 vfr=vfr,
             )
+        actx: Any = ctx  # an AudioCodecContext here
         try:
-            names = tuple(ch.name for ch in ctx.layout.channels)
+            names = tuple(ch.name for ch in actx.layout.channels)
         except (AttributeError, ValueError):
             names = ()
         return StreamInfo(
             index=stream.index,
             kind="audio",
             codec=ctx.name,
-            sample_rate=ctx.sample_rate or 0,
-            channels=ctx.channels or 0,
+            sample_rate=actx.sample_rate or 0,
+            channels=actx.channels or 0,
             channel_names=names,
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import av
 import numpy as np
@@ -69,8 +70,10 @@ class _Rechunker:
         self._sr = 0
         self._key: tuple[str, int] = ("", 0)
 
-    def add(self, t_s: float, frame: av.AudioFrame, readings: list) -> list[AudioBlock]:
-        out = []
+    def add(
+        self, t_s: float, frame: av.AudioFrame, readings: list[tuple[float, float, float]]
+    ) -> list[AudioBlock]:
+        out: list[AudioBlock] = []
         sr, key = frame.sample_rate, (frame.format.name, frame.layout.nb_channels)
         if self._frames and (
             sr != self._sr
@@ -109,7 +112,7 @@ def _note_error(facts: StreamFacts, message: str) -> None:
         facts.messages.append(message)
 
 
-def _packet_time(packet: av.Packet, time_base: float | None, origin: float) -> float | None:
+def _packet_time(packet: av.Packet[Any], time_base: float | None, origin: float) -> float | None:
     """The packet's presentation time (s, 0 = the file's start); ``time_base`` is its
     stream's, as a float (PyAV builds a new Fraction on every ``packet.time_base``)."""
     pts = packet.pts
@@ -194,7 +197,7 @@ def _loop(
             if is_video:
                 pending_errors.append(p_time if p_time is not None else v_next_t)
         for name, message in tap.take():
-            target = facts
+            target: StreamFacts | None = facts
             if video is not None and name == video.codec_context.name:
                 target = v_facts
                 pending_errors.append(p_time if p_time is not None else v_next_t)
@@ -202,6 +205,7 @@ def _loop(
                 _note_error(target, message)
         for frame in frames:
             if isinstance(frame, av.VideoFrame):
+                assert v_facts is not None
                 t = frame.time
                 t_s = (t - origin) if t is not None else v_next_t
                 tb = frame.time_base  # a new Fraction per access: read once, no Fraction product
@@ -245,8 +249,8 @@ def _loop(
                 v_facts.end_s = max(v_facts.end_s or 0.0, v_next_t)
             elif isinstance(frame, av.AudioFrame):
                 idx = packet.stream.index
-                t = frame.time
-                t_s = (t - origin) if t is not None else a_next_t.get(idx, 0.0)
+                at = frame.time
+                t_s = (at - origin) if at is not None else a_next_t.get(idx, 0.0)
                 end = t_s + frame.samples / frame.sample_rate
                 a_next_t[idx] = end
                 if facts.start_s is None:

@@ -8,6 +8,7 @@ wrap it in place.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import av
 import numpy as np
@@ -51,12 +52,13 @@ def luma_plane(frame: av.VideoFrame) -> tuple[np.ndarray, int]:
         fmt = frame.format
     bits = fmt.components[0].bits
     plane = frame.planes[0]
+    dtype: np.dtype[Any]
     if bits <= 8:
         dtype = np.dtype(np.uint8)
     else:
         dtype = np.dtype(">u2" if fmt.name.endswith("be") else "<u2")
     row = plane.line_size // dtype.itemsize
-    data = np.frombuffer(plane, dtype=dtype, count=row * plane.height)
+    data = np.frombuffer(memoryview(plane), dtype=dtype, count=row * plane.height)
     return data.reshape(plane.height, row)[:, : plane.width], bits
 
 

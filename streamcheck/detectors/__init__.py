@@ -8,6 +8,8 @@ the README's table, which a test checks against the declarations).
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import Detector, FileDetector, Kind, Metric, ParamsBase, StreamDetector
 from .black import BlackDetector
 from .blockiness import BlockinessDetector
@@ -24,7 +26,11 @@ from .rules import RULES, Rule
 from .silence import SilenceDetector
 from .timestamp_gap import TimestampGapDetector
 
-REGISTRY: dict[str, type[Detector]] = {  # type: ignore[type-arg]
+AnyDetector = Detector[Any]
+AnyStreamDetector = StreamDetector[Any]
+AnyFileDetector = FileDetector[Any]
+
+REGISTRY: dict[str, type[AnyDetector]] = {
     cls.name: cls
     for cls in (
         BlackDetector,
@@ -67,6 +73,9 @@ def published_metrics() -> tuple[Metric, ...]:
 __all__ = [
     "REGISTRY",
     "RULES",
+    "AnyDetector",
+    "AnyFileDetector",
+    "AnyStreamDetector",
     "Detector",
     "FileDetector",
     "Kind",

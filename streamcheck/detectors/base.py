@@ -206,17 +206,19 @@ class Detector(ABC, Generic[P]):
 
 class StreamDetector(Detector[P]):
     """A detector that follows one stream: :meth:`update` per frame or block, then
-    :meth:`finish`. Subclasses that build intervals with a :class:`RunTracker` keep it in
-    ``self.tracker`` (its open run is then their :attr:`open_start_s`) and close it in
-    :meth:`close`."""
+    :meth:`finish`. Its intervals go through ``self.tracker`` (a :class:`RunTracker` that
+    subclasses replace with one of their own settings): its open run is the detector's
+    :attr:`open_start_s`, its runs reach :meth:`on_run` through :meth:`track`, and
+    :meth:`close` finishes it."""
 
-    tracker: RunTracker | None = None
+    tracker: RunTracker
 
     def __init__(self, params: P, stream: StreamInfo) -> None:
         self.params = params
         self.stream = stream
         self.stream_index = stream.index
         self.events = []
+        self.tracker = RunTracker()
 
     def needs(self) -> Needs:
         """The shared measurements this detector reads from the measure step."""
@@ -225,7 +227,7 @@ class StreamDetector(Detector[P]):
     @property
     def open_start_s(self) -> float | None:
         """Where a finding that is still being confirmed started (seconds), or None."""
-        return self.tracker.open_start_s if self.tracker is not None else None
+        return self.tracker.open_start_s
 
     @abstractmethod
     def update(self, item: Any) -> None:
@@ -233,9 +235,7 @@ class StreamDetector(Detector[P]):
 
     def close(self, end_s: float) -> None:
         """Close what is still open at ``end_s`` (the end of the stream, seconds)."""
-        if self.tracker is not None:
-            for run in self.tracker.finish(end_s):
-                self.on_run(run)
+        self.track(self.tracker.finish(end_s))
 
     def on_run(self, run: Interval) -> None:
         """A run of ``self.tracker`` became final: emit its finding."""

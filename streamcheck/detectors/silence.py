@@ -82,7 +82,7 @@ class SilenceDetector(AudioDetector[SilenceParams]):
         quiet = block.magnitude < self.threshold
         if self.mix is None:
             self.mix = _Quiet(self.params.min_duration_s, sr)
-        self.mix.update(quiet.all(axis=0), t0, sr)
+        self.mix.update(np.all(quiet, axis=0), t0, sr)
         if self.params.per_channel and quiet.shape[0] >= 2:
             while len(self.channels) < quiet.shape[0]:
                 self.channels.append(_Quiet(self.params.min_duration_s, sr))

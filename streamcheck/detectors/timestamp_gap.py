@@ -14,6 +14,7 @@ Audio: a block that starts more than ``audio_tolerance_s`` after the previous on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ..model import AudioBlock, StreamInfo, VideoFrame
 from .base import Kind, ParamsBase, StreamDetector, param, severity_param
@@ -41,7 +42,7 @@ class TimestampGapDetector(StreamDetector[TimestampGapParams]):
     interval of the run tracker (never merged with another)."""
 
     name = "timestamp_gap"
-    kind: Kind = "av"
+    kind: ClassVar[Kind] = "av"
     description = "Presentation times that jump forward, go back or repeat (video and audio)."
     Params = TimestampGapParams
 

@@ -111,7 +111,7 @@ def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _rank(r: FileResult) -> tuple:
+def _rank(r: FileResult) -> tuple[bool, int, int, str]:
     """Sort key, worst first: not analysed, then worst severity, then most findings."""
     worst = r.worst_severity
     return (
@@ -203,8 +203,8 @@ def chart_svg(
         runs.append(" ".join(run))
     for points in runs:
         if " " not in points:  # a lone second: a short flat line so it shows
-            x, y = points.split(",")
-            points = f"{float(x) - 2:.1f},{y} {float(x) + 2:.1f},{y}"
+            px, py = points.split(",")
+            points = f"{float(px) - 2:.1f},{py} {float(px) + 2:.1f},{py}"
         parts.append(
             f'<polyline points="{points}" fill="none" stroke="#333" stroke-width="1.2"'
             ' vector-effect="non-scaling-stroke"/>'
@@ -396,7 +396,7 @@ def _summary(results: list[FileResult], meta: dict[str, str]) -> str:
     statuses = Counter(r.status for r in results)
     sev = Counter(e.severity for r in results for e in r.events if not e.expected)
     media_s = sum(r.info.duration_s or 0.0 for r in results)
-    cards = [("files", len(results))]
+    cards: list[tuple[str, int | str]] = [("files", len(results))]
     cards += [(s.value, statuses[s]) for s in Status if statuses.get(s)]
     cards += [(f"{s.value} findings", sev.get(s, 0)) for s in reversed(Severity)]
     cards.append(("of media", hms(media_s)[:8]))
@@ -405,7 +405,7 @@ def _summary(results: list[FileResult], meta: dict[str, str]) -> str:
         f"<span>{_esc(label)}</span></div>"
         for label, value in cards
     )
-    by_det: dict[str, Counter] = {}
+    by_det: dict[str, Counter[str]] = {}
     for r in results:
         for e in r.events:
             by_det.setdefault(e.detector, Counter())[

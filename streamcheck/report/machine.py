@@ -22,7 +22,7 @@ def jsonl_lines(results: Iterable[FileResult]) -> Iterable[str]:
             yield json.dumps(defect_row(r.path, e), ensure_ascii=False)
 
 
-def write_junit(results: Iterable[FileResult], path: str | Path, fail_on: str) -> None:
+def write_junit(results: Iterable[FileResult], path: str | os.PathLike[str], fail_on: str) -> None:
     """JUnit XML: a test case per media file; it fails when the file has a finding at or above
     ``fail_on`` (or never), and errors when the file could not be analysed."""
     results = sorted(results, key=lambda r: r.path)

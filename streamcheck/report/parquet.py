@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -55,8 +56,8 @@ def defect_row(path: str, e: Event) -> dict[str, object]:
     }
 
 
-def _defect_rows(results: Iterable[FileResult]) -> dict[str, list]:
-    cols: dict[str, list] = {f.name: [] for f in schema.DEFECTS}
+def _defect_rows(results: Iterable[FileResult]) -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {f.name: [] for f in schema.DEFECTS}
     for r in results:
         for e in r.events:
             for k, v in defect_row(r.path, e).items():
@@ -64,8 +65,8 @@ def _defect_rows(results: Iterable[FileResult]) -> dict[str, list]:
     return cols
 
 
-def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict[str, list]:
-    cols: dict[str, list] = {f.name: [] for f in schema.FILES}
+def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {f.name: [] for f in schema.FILES}
     for r in results:
         i = r.info
         worst = r.worst_severity
@@ -101,8 +102,8 @@ def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict
     return cols
 
 
-def _metric_rows(results: Iterable[FileResult]) -> dict[str, list]:
-    cols: dict[str, list] = {f.name: [] for f in schema.METRICS}
+def _metric_rows(results: Iterable[FileResult]) -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {f.name: [] for f in schema.METRICS}
     for r in results:
         n = len(r.metrics.get("t_s", []))
         cols["path"] += [r.path] * n
@@ -130,7 +131,9 @@ REPORTS = {"defects": DEFECTS_FILE, "files": FILES_FILE, "metrics": METRICS_FILE
 SCHEMAS = {"defects": schema.DEFECTS, "files": schema.FILES, "metrics": schema.METRICS}
 
 
-def to_tables(results: Iterable[FileResult], config_digest: str | None = None) -> dict:
+def to_tables(
+    results: Iterable[FileResult], config_digest: str | None = None
+) -> dict[str, pa.Table]:
     """The three report tables (name → pa.Table, no metadata) of ``results``."""
     results = list(results)
     rows = {

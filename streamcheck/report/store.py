@@ -76,7 +76,8 @@ def plan_incremental(
 ) -> tuple[list[str], dict[str, pa.Table]]:
     """Split ``files`` into those to analyse and the earlier rows kept for the others."""
     rows = {r["path"]: r for r in previous["files"].to_pylist()}
-    todo, kept = [], []
+    todo: list[str] = []
+    kept: list[str] = []
     for path in files:
         row = rows.get(path)
         try:

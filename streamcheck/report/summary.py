@@ -45,7 +45,8 @@ def timeline(result: FileResult, width: int = TIMELINE_WIDTH) -> Text:
             first = min(width - 1, int(e.start_s / duration * width))
             last = min(width - 1, max(first, int((e.end_s - 1e-9) / duration * width)))
             for i in range(first, last + 1):
-                if cells[i] is None or e.severity.rank > cells[i].rank:
+                cell = cells[i]
+                if cell is None or e.severity.rank > cell.rank:
                     cells[i] = e.severity
     bar = Text()
     for cell in cells:
@@ -118,8 +119,9 @@ def render_summary(
     table.add_column("worst", no_wrap=True, min_width=len("warning"))
     if width:
         table.add_column("timeline", no_wrap=True)
-    for r, *cells in rows:
-        table.add_row(*cells, *([timeline(r, width)] if width else []))
+    for r, name, status, duration, findings, worst_text in rows:
+        extra = [timeline(r, width)] if width else []
+        table.add_row(name, status, duration, findings, worst_text, *extra)
     console.print(table)
 
     listed = 0

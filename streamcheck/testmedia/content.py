@@ -28,7 +28,8 @@ def _texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     for _ in range(6):
         c = (int(rng.integers(0, w)), int(rng.integers(0, h)))
         cv2.circle(tex, c, int(rng.integers(h // 20, h // 6)), float(rng.random()), -1)
-    return np.clip(tex, 0.0, 1.0)
+    out: np.ndarray = np.clip(tex, 0.0, 1.0)
+    return out
 
 
 class Picture:
@@ -64,13 +65,13 @@ class Picture:
         else:
             tex = self.textures[0]
         if self.kind == "pan":  # slow sub-pixel pan: 0.5 px per frame
-            m = np.float32([[1, 0, -0.5 * i], [0, 1, -0.2 * i]])
+            m = np.array([[1, 0, -0.5 * i], [0, 1, -0.2 * i]], np.float32)
             crop = cv2.warpAffine(
                 tex, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
             )
         elif self.kind == "static_noisy":  # locked-off camera: sub-pixel tremor, sensor noise
             jx, jy = self.noise_rng.uniform(-0.3, 0.3, 2)
-            m = np.float32([[1, 0, jx], [0, 1, jy]])
+            m = np.array([[1, 0, jx], [0, 1, jy]], np.float32)
             crop = cv2.warpAffine(tex[: h + 2, : w + 2], m, (w, h), flags=cv2.INTER_LINEAR)
         elif self.kind == "cuts":
             crop = tex[y0 : y0 + h, x0 : x0 + w].copy()

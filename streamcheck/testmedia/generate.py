@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -135,8 +136,9 @@ def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.Video
         spec.seed,
         full_range=spec.full_range,
     )
-    held: tuple[np.ndarray, ...] | None = None
-    previous: tuple[np.ndarray, ...] | None = None
+    Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
+    held: Planes | None = None
+    previous: Planes | None = None
     tb = stream.codec_context.time_base or Fraction(1, spec.fps)
     shift = max(0.0, -spec.audio_offset_s)
     for i, t in enumerate(_frame_times(spec)):
@@ -153,7 +155,8 @@ def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.Video
             planes = held
         elif (d := _active(spec.defects, "flash", t)) is not None and int((t - d.start_s) * 16) % 2:
             white = 255 if spec.full_range else 235
-            planes = (np.full((spec.height, spec.width), white, np.uint8), *pic.frame(i)[1:])
+            _, u, v = pic.frame(i)
+            planes = (np.full((spec.height, spec.width), white, np.uint8), u, v)
         elif spec.pulldown and i % 5 == 4 and previous is not None:
             planes = previous
         else:
@@ -227,7 +230,8 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
     tmp = path.with_name(f".{path.name}.part")
     fmt = {"ts": "mpegts", "mkv": "matroska", "mov": "mov", "webm": "webm"}.get(spec.container)
     with av.open(str(tmp), "w", format=fmt or spec.container) as out:
-        vstream = astream = None
+        vstream: av.VideoStream | None = None
+        astream: av.AudioStream | None = None
         if spec.vcodec and spec.video:
             pix_fmt, options = VIDEO_CODECS[spec.vcodec]
             options = dict(options)
@@ -238,7 +242,8 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
                 options["g"] = str(spec.gop)
                 if spec.vcodec == "libx265":
                     options["x265-params"] += f":keyint={spec.gop}:min-keyint={spec.gop}"
-            vstream = out.add_stream(spec.vcodec, rate=spec.fps, options=options)
+            vstream = out.add_stream(spec.vcodec, rate=spec.fps, options=options)  # type: ignore[assignment]
+            assert vstream is not None
             vstream.width, vstream.height, vstream.pix_fmt = spec.width, spec.height, pix_fmt
             fine = spec.vfr or spec.audio_offset_s < 0  # times off the frame grid
             vstream.time_base = Fraction(1, 90000) if fine else Fraction(1, spec.fps)
@@ -248,7 +253,7 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
         if spec.acodec and spec.audio:
             rate = 48000 if spec.acodec == "libopus" else spec.sample_rate
             layout = {1: "mono", 2: "stereo", 6: "5.1"}[spec.channels]
-            astream = out.add_stream(spec.acodec, rate=rate, layout=layout)
+            astream = out.add_stream(spec.acodec, rate=rate, layout=layout)  # type: ignore[assignment]
         if vstream is not None:
             _write_video(out, spec, vstream)
         if astream is not None:
@@ -273,20 +278,19 @@ def damage(path: Path, times_s: tuple[float, ...], seed: int) -> list[Defect]:
         packets = [
             (float(p.pts * p.time_base) - origin, p.pos, p.size, p.is_keyframe)
             for p in c.demux(vs)
-            if p.size and p.pts is not None
+            if p.size and p.pts is not None and p.pos is not None
         ]
     packets.sort()
     data = bytearray(path.read_bytes())
     rng = np.random.default_rng(seed)
-    truth = []
+    truth: list[Defect] = []
     for at in times_s:
         i = next(k for k, p in enumerate(packets) if p[0] >= at - 1e-6 and not p[3])
         t, pos, _, _ = packets[i]
         end = next((p[0] for p in packets[i + 1 :] if p[3]), None)
         if path.suffix == ".ts":  # corrupt the payload of this PES's TS packets only
-            pid = data[pos + 1 : pos + 3]
             hit, k = 0, 1
-            pid = bytes([pid[0] & 0x1F, pid[1]])
+            pid = bytes([data[pos + 1] & 0x1F, data[pos + 2]])
             while hit < 4 and pos + 188 * (k + 1) <= len(data):
                 ts = pos + 188 * k
                 if data[ts] == 0x47 and bytes([data[ts + 1] & 0x1F, data[ts + 2]]) == pid:
@@ -304,7 +308,7 @@ def damage(path: Path, times_s: tuple[float, ...], seed: int) -> list[Defect]:
     return truth
 
 
-def ground_truth(spec: Spec) -> dict:
+def ground_truth(spec: Spec) -> dict[str, Any]:
     """The JSON-able ground truth of ``spec``."""
     return {
         "file": spec.filename,
