@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 
 from streamcheck.config import Config
-from streamcheck.detectors import REGISTRY
+from streamcheck.detectors import REGISTRY, StreamDetector
 from streamcheck.measure import AudioMeasure, VideoMeasure
 from streamcheck.model import AudioBlock, StreamInfo, VideoFrame
 from streamcheck.pipeline import analyze_file
@@ -320,6 +320,8 @@ def staged(path: Path, work: Path) -> None:
                     )
     for cls in REGISTRY.values():
         det_params = cls.Params()
+        if not issubclass(cls, StreamDetector):  # file-level: nothing per frame
+            continue
         if cls.kind in ("video", "av"):
             det = cls(det_params, vi)
             prev = None

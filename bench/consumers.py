@@ -26,7 +26,7 @@ from streamcheck.decode import DecodeStats, iter_decoded, open_media
 from streamcheck.measure import AudioMeasure, VideoMeasure
 from streamcheck.metrics import MetricsRecorder
 from streamcheck.model import AudioBlock, VideoFrame
-from streamcheck.pipeline import build_detectors, column_step
+from streamcheck.pipeline import build_detectors, needs_of
 
 cv2.setNumThreads(1)
 
@@ -43,18 +43,20 @@ def profile(path: str) -> None:
         video: dict[str, Callable[[Any], None]] = {}
         audio: dict[str, Callable[[Any], None]] = {}
         first_audio = media.audio[0] if media.audio else None
+        video_needs = needs_of(video_dets)
         if media.video is not None:
-            video["measure step"] = VideoMeasure().update
+            video["measure step"] = VideoMeasure(video_needs).update
             video |= {d.name: d.update for d in video_dets}
             video["metrics"] = MetricsRecorder(None).add_video
         if first_audio is not None:  # the first audio stream (the file's loudness)
-            audio["measure step (true peak)"] = AudioMeasure().update
+            overs = needs_of(audio_dets[first_audio.index]).true_peak_overs_above
+            audio["measure step (true peak)"] = AudioMeasure(overs).update
             audio |= {d.name: d.update for d in audio_dets[first_audio.index]}
             audio["metrics"] = MetricsRecorder(first_audio.index).add_audio
         spent = {("video", k): 0.0 for k in video} | {("audio", k): 0.0 for k in audio}
         counts = {"video": 0, "audio": 0}
         cpu0 = _cpu()
-        decoded = iter_decoded(media, DecodeStats(), threads=1, column_step=column_step(video_dets))
+        decoded = iter_decoded(media, DecodeStats(), threads=1, column_step=video_needs.column_step)
         for item in decoded:
             if isinstance(item, VideoFrame):
                 kind, consumers = "video", video

@@ -17,7 +17,9 @@ from rich.console import Console
 
 from streamcheck.report.parquet import read_results
 from streamcheck.report.summary import render_summary
-from streamcheck.testmedia.browser import browser
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests/browser.py
+from tests.browser import browser
 
 WIDTH = 1480
 REPORT_HEIGHT = 1150  # the summary and the first sections: what a reader sees first

@@ -18,7 +18,7 @@ import pytest
 from streamcheck.model import Severity, Status
 from streamcheck.report.html import OPEN_WORST, PLOT_POINTS, write_html
 from streamcheck.report.parquet import read_results, write_reports
-from streamcheck.testmedia.browser import browser, chromium_path
+from tests.browser import browser, chromium_path
 from tests.cli import run
 
 if chromium_path() is None:

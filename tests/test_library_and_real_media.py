@@ -29,7 +29,10 @@ def test_importing_does_nothing_heavy():
     assert out.stdout.split() == ["False", "False"]
 
 
-@pytest.mark.skipif(not SHARED_MEDIA.is_dir(), reason="../shared/media/ not present")
+@pytest.mark.skipif(
+    not SHARED_MEDIA.is_dir(),
+    reason="real media not present (../shared/media or $STREAMCHECK_MEDIA)",
+)
 def test_real_recordings_are_plausible():
     """These clips are clean, with the known exceptions their README states: the parking-lot
     clip's audio track is digital silence, the slideshow holds still photos for seconds, and

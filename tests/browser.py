@@ -1,4 +1,5 @@
-"""Headless Chromium for the HTML report's tests and the README screenshots.
+"""Headless Chromium for the HTML report's tests and the README screenshots (a test-only
+helper: not part of the installed package).
 
 Debian's ``chromium`` package (``/usr/bin/chromium``), driven by Playwright (a dev
 dependency). The flags keep it off the network: this is a closed machine and the report must
