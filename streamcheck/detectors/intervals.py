@@ -219,6 +219,8 @@ class SampleRuns:
             self._open.end_s = t0 + n / rate
             self._open.samples += n
             return out
+        if self._open is None and first_false > 0:  # a run starts with the block
+            self._open = SampleRun(t0, t0, 0)
         if self._open is not None:  # the open run ends at the first False
             self._open.end_s = t0 + first_false / rate
             self._open.samples += first_false

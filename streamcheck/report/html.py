@@ -48,7 +48,7 @@ STATUS_COLOUR = {
 PLOTS = (
     ("luma_mean", "luma", "0–1", (0.0, 1.0), "mean"),
     ("motion", "motion", "0–1", None, "max"),
-    ("momentary_lufs", "loudness", "LUFS", (-60.0, 0.0), "max"),
+    ("momentary_lufs", "momentary loudness", "LUFS", (-60.0, 0.0), "max"),
 )
 
 CSS = """
