@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-report
 
 FUZZ_COUNT ?= 300
 
-.PHONY: help demo screenshots test lint format fuzz bench floors profile clean
+.PHONY: help demo screenshots test lint format fuzz bench floors profile mutate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -69,6 +69,12 @@ fuzz: $(STAMP) ## Scan $(FUZZ_COUNT) broken variants of the test recordings; pri
 	  print(len(rows), 'variants:', dict(collections.Counter(r['status'] for r in rows))); \
 	  [print(f'{n:5d}  {e}') for e, n in collections.Counter((r['error'] or 'ok')[:60] for r in rows).most_common(12)]"
 
+mutate: $(STAMP) ## Mutation testing of the detectors (mutmut); prints the kill ratio
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,mutate]'
+	rm -rf mutants
+	-$(BIN)/mutmut run >/dev/null 2>&1
+	$(BIN)/python bench/mutation_report.py
+
 clean: ## Remove the venv, caches and demo output
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .cache $(DEMO_DIR) $(DEMO_OUT) streamcheck-report
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .cache mutants $(DEMO_DIR) $(DEMO_OUT) streamcheck-report
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
