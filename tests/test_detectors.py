@@ -1,2 +1,1111 @@
 """Detectors on synthetic numpy frames and blocks (no decoder, no media folder): fast, exact
-checks of each rule and threshold, the tests `make mutate` runs against the detectors."""
+checks of each rule and threshold, the tests `make mutate` runs against the detectors.
+
+Video tests mostly run at 8 frames per second (FS = 0.125 s), so that frame times, durations
+and thresholds in seconds are exact binary fractions and a boundary can be hit exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from streamcheck.detectors import (
+    REGISTRY,
+    is_file_level,
+    names_of_kind,
+    published_metrics,
+)
+from streamcheck.detectors.base import (
+    AudioDetector,
+    ParamsBase,
+    VideoDetector,
+    allowed,
+    check_value,
+    on_channels,
+    param,
+    severity_param,
+)
+from streamcheck.detectors.black import BlackDetector, BlackParams
+from streamcheck.detectors.blockiness import (
+    BlockinessDetector,
+    BlockinessParams,
+    blockiness_score,
+)
+from streamcheck.detectors.clipping import ClippingDetector, ClippingParams
+from streamcheck.detectors.decibels import amplitude_to_db, dbfs_to_amplitude
+from streamcheck.detectors.decode_error import DecodeErrorDetector, DecodeErrorParams
+from streamcheck.detectors.dropout import DropoutDetector, DropoutParams
+from streamcheck.detectors.file_level import (
+    AvOffsetDetector,
+    AvOffsetParams,
+    DurationMismatchDetector,
+    DurationMismatchParams,
+    MissingStreamDetector,
+    MissingStreamParams,
+)
+from streamcheck.detectors.flash import FlashDetector, FlashParams
+from streamcheck.detectors.freeze import FreezeDetector, FreezeParams
+from streamcheck.detectors.intervals import Interval, RunTracker, SampleRuns, subtract
+from streamcheck.detectors.letterbox import LetterboxDetector, LetterboxParams
+from streamcheck.detectors.loudness import (
+    LoudnessDetector,
+    LoudnessParams,
+    TruePeakDetector,
+    TruePeakParams,
+)
+from streamcheck.detectors.phase import PhaseDetector, PhaseParams
+from streamcheck.detectors.planes import block_means, dark_code_threshold, find_bars, mean_abs_diff
+from streamcheck.detectors.silence import SilenceDetector, SilenceParams
+from streamcheck.detectors.timestamp_gap import TimestampGapDetector, TimestampGapParams
+from streamcheck.measure import AudioMeasure, VideoMeasure
+from streamcheck.model import (
+    AudioBlock,
+    FileFacts,
+    LoudnessSummary,
+    Needs,
+    Severity,
+    StreamFacts,
+    StreamInfo,
+    VideoFrame,
+)
+
+FS = 0.125  # seconds per frame of the video tests
+VIDEO = StreamInfo(0, "video", "h264", frame_s=FS)
+
+
+def vframe(
+    i: int,
+    luma: np.ndarray,
+    *,
+    t: float | None = None,
+    fs: float = FS,
+    step: int = 1,
+    black: int = 16,
+    white: int = 235,
+    code_max: int = 255,
+    **kw,
+) -> VideoFrame:
+    """Frame ``i`` (at ``i × fs`` unless ``t``) showing ``luma``; ``small`` its subsample."""
+    return VideoFrame(
+        index=i,
+        t_s=i * fs if t is None else t,
+        duration_s=fs,
+        luma=luma,
+        small=np.ascontiguousarray(luma[::step, ::step]),
+        step=step,
+        black_level=black,
+        white_level=white,
+        code_max=code_max,
+        **kw,
+    )
+
+
+def run_video(det, frames, end: float | None = None, *, measure: bool = True):
+    """Feed ``frames`` to ``det`` the way the pipeline does (the measure step first, when
+    ``measure``), then finish at ``end`` (default: the end of the last frame)."""
+    meter = VideoMeasure(Needs(blocks=True, bars=True), metrics=False)
+    last = None
+    for f in frames:
+        if measure:
+            meter.update(f)
+        det.update(f)
+        last = f
+    return det.finish(last.end_s if end is None else end)
+
+
+def texture(seed: int, shape=(64, 64), lo: int = 40, hi: int = 200) -> np.ndarray:
+    return np.random.default_rng(seed).integers(lo, hi, shape).astype(np.uint8)
+
+
+def feed_audio(det, x: np.ndarray, sr: int, size: int, t0: float = 0.0, end=None, stream=0):
+    """Feed the samples ``x`` (channels, n) in blocks of ``size``; finish at their end."""
+    for i in range(0, x.shape[1], size):
+        det.update(AudioBlock(stream, t0 + i / sr, sr, x[:, i : i + size]))
+    return det.finish(t0 + x.shape[1] / sr if end is None else end)
+
+
+def spans(events):
+    return [(e.start_s, e.end_s) for e in events]
+
+
+# ---- the registry ------------------------------------------------------------------------------
+
+
+def test_registry_kinds_and_published_metrics():
+    assert names_of_kind("file") == {"av_offset", "duration_mismatch", "missing_stream", "loudness"}
+    assert names_of_kind("av") == {"timestamp_gap"}
+    assert names_of_kind("video", "av") == {
+        "black",
+        "freeze",
+        "decode_error",
+        "blockiness",
+        "timestamp_gap",
+        "flash",
+        "letterbox",
+    }
+    assert is_file_level("loudness") and is_file_level("missing_stream")
+    assert not is_file_level("true_peak") and not is_file_level("black")
+    assert not is_file_level("no_such_detector")
+    assert [m.name for m in published_metrics()] == ["black_ratio", "blockiness", "bars_ratio"]
+
+
+def test_every_registered_detector_declares_itself():
+    for name, cls in REGISTRY.items():
+        assert cls.name == name and cls.description
+        params = cls.Params()
+        assert cls.kind in ("video", "audio", "av", "file")
+        with pytest.raises(ValueError, match="^severity must be one of info, warning, error"):
+            cls.Params(severity="fatal")
+        assert params.severity in ("info", "warning", "error")
+
+
+# ---- Params declarations and validation (base.py) ----------------------------------------------
+
+
+def test_param_declares_default_and_metadata():
+    f = param(2.5, unit="s", help="How long.", mirrors="x d=2")
+    assert f.default == 2.5
+    assert dict(f.metadata) == {
+        "unit": "s",
+        "help": "How long.",
+        "mirrors": "x d=2",
+        "minimum": 0.0,
+        "maximum": None,
+        "choices": None,
+    }
+    g = param("a", unit=None, help="Pick.", minimum=None, maximum=3.0, choices=["a", "b"])
+    assert g.metadata["choices"] == ("a", "b") and g.metadata["mirrors"] is None
+    assert g.metadata["minimum"] is None and g.metadata["maximum"] == 3.0
+    s = severity_param("info")
+    assert s.default == "info"
+    assert s.metadata["choices"] == ("info", "warning", "error")
+    assert s.metadata["unit"] is None
+    assert s.metadata["help"].startswith("Severity of a finding")
+
+
+@dataclass(frozen=True)
+class _Demo(ParamsBase):
+    ratio: float = param(0.5, unit="ratio", help="r", maximum=1.0)
+    count: int = param(3, unit="n", help="c", minimum=1)
+    low: float = param(-6.0, unit="dB", help="l", minimum=None, maximum=0.0)
+    free: float = param(1.0, unit=None, help="f", minimum=None)
+    ranged: float = param(5.0, unit=None, help="g", minimum=-2.5, maximum=10.0)
+    flag: bool = param(True, unit=None, help="b")
+    mode: str = param("fast", unit=None, help="m", choices=("fast", "slow"))
+    label: str = param("x", unit=None, help="any text")
+    severity: str = severity_param("warning")
+
+
+def _field(name: str) -> dataclasses.Field:
+    return next(f for f in dataclasses.fields(_Demo) if f.name == name)
+
+
+def test_allowed_values_in_words():
+    assert allowed(_field("ratio")) == "a finite number from 0 to 1"
+    assert allowed(_field("count")) == "a whole number of at least 1"
+    assert allowed(_field("low")) == "a finite number of at most 0"
+    assert allowed(_field("free")) == "a finite number"
+    assert allowed(_field("ranged")) == "a finite number from -2.5 to 10"
+    assert allowed(_field("flag")) == "true or false"
+    assert allowed(_field("mode")) == "one of fast, slow"
+    assert allowed(_field("severity")) == "one of info, warning, error"
+
+
+@pytest.mark.parametrize(
+    ("name", "good", "bad"),
+    [
+        ("ratio", [0.0, 1.0, 0.25, 1], [-1e-9, 1.0000001, math.inf, math.nan, True, "0.5", None]),
+        ("count", [1, 7], [0, 2.0, True, math.inf, "3"]),
+        ("low", [-1e9, 0.0, -200], [1e-9, math.nan, -math.inf]),
+        ("free", [-1e12, 1e12], [math.inf, -math.inf, False]),
+        ("ranged", [-2.5, 10.0], [-2.5000001, 10.0000001]),
+        ("flag", [True, False], [1, 0, "true", None]),
+        ("mode", ["fast", "slow"], ["Fast", "", 1, None]),
+        ("label", ["anything", ""], [1, None]),
+        ("severity", ["info", "warning", "error"], ["fatal", "ERROR"]),
+    ],
+)
+def test_check_value_accepts_what_the_declaration_allows(name, good, bad):
+    f = _field(name)
+    for v in good:
+        check_value(f, v)
+    for v in bad:
+        with pytest.raises(ValueError) as err:
+            check_value(f, v)
+        assert str(err.value) == f"{name} must be {allowed(f)}, not {v!r}"
+
+
+def test_params_are_checked_when_built():
+    assert _Demo().count == 3
+    assert _Demo(count=5, mode="slow").mode == "slow"
+    with pytest.raises(ValueError, match=r"^count must be a whole number of at least 1, not 0$"):
+        _Demo(count=0)
+    with pytest.raises(ValueError, match="^severity must be one of info, warning, error"):
+        _Demo(severity="fatal")
+    with pytest.raises(ValueError, match="^flag must be true or false, not 1$"):
+        _Demo(flag=1)
+    # every declared field of the real detectors is checked, not only the first
+    with pytest.raises(ValueError, match="^severity must be"):
+        BlackParams(severity="loud")
+    with pytest.raises(ValueError, match="^pixel_threshold must be"):
+        BlackParams(pixel_threshold=1.5)
+
+
+def test_params_validate_hook_runs_after_the_field_checks():
+    with pytest.raises(ValueError, match=r"need 0 < min_gap_s <= max_gap_s"):
+        DropoutParams(min_gap_s=0.6, max_gap_s=0.5)
+    with pytest.raises(ValueError, match=r"need 0 < min_gap_s <= max_gap_s"):
+        DropoutParams(min_gap_s=0.0)
+    assert DropoutParams(min_gap_s=0.2, max_gap_s=0.2).max_gap_s == 0.2  # equal is fine
+    with pytest.raises(ValueError, match="^min_gap_s must be"):  # field checks come first
+        DropoutParams(min_gap_s=-1.0)
+
+
+def test_params_subclass_may_not_override_post_init():
+    with pytest.raises(TypeError) as err:
+
+        @dataclass(frozen=True)
+        class Sneaky(ParamsBase):
+            x: float = param(1.0, unit=None, help="x")
+
+            def __post_init__(self) -> None:
+                pass
+
+    assert str(err.value) == (
+        "Sneaky must not override __post_init__; put its own checks in validate()"
+    )
+
+    @dataclass(frozen=True)
+    class Fine(ParamsBase):
+        x: float = param(1.0, unit=None, help="x")
+
+        def validate(self) -> None:
+            if self.x > 5:
+                raise ValueError("x too big")
+
+    assert Fine(x=2.0).x == 2.0
+    with pytest.raises(ValueError, match="x too big"):
+        Fine(x=6.0)
+    with pytest.raises(ValueError, match="^x must be"):
+        Fine(x=-1.0)
+    # class keywords still reach the rest of the class machinery (which refuses unknown ones)
+    with pytest.raises(TypeError, match="keyword"):
+        type("WithKeyword", (ParamsBase,), {}, unknown=1)
+
+
+def test_on_channels_words():
+    assert on_channels({1}) == ("on channel 1", 1)
+    assert on_channels({3, 0, 1}) == ("on channels 0, 1, 3", None)
+
+
+class _Probe(VideoDetector[_Demo]):
+    name = "probe"
+    description = "test double"
+    Params = _Demo
+
+    def update(self, item) -> None:
+        self.track(self.tracker.update(item, 0.0 if item else 1.0, 0 if item else 1))
+
+
+class _AudioProbe(AudioDetector[_Demo]):
+    name = "audio_probe"
+    description = "test double"
+    Params = _Demo
+
+    def update(self, item) -> None:
+        pass
+
+    def on_run(self, run: Interval) -> None:
+        self.emit_run(run, "audio run")
+
+
+def test_stream_detector_basics():
+    det = _Probe(_Demo(severity="info"), StreamInfo(4, "video"))
+    assert det.severity is Severity.INFO and det.stream_index == 4
+    assert det.needs() == Needs()
+    assert det.open_start_s is None and det.events == []
+    det.update(True)
+    assert det.open_start_s == 0.0
+    with pytest.raises(NotImplementedError, match="^_Probe uses a tracker but has no on_run$"):
+        det.update(False)  # the run closes (a later one might still join it)
+        det.finish(2.0)
+    # emit fills in the detector's name, severity and stream; values become floats
+    ev = det.emit(1, 2, "d", value=3, unit="u", channel=1, frame_start=2, frame_end=3)
+    assert ev == det.events[0]
+    assert (ev.detector, ev.severity, ev.stream_index, ev.channel) == ("probe", "info", 4, 1)
+    assert type(ev.start_s) is float and type(ev.end_s) is float and type(ev.value) is float
+    assert (ev.detail, ev.unit, ev.frame_start, ev.frame_end) == ("d", "u", 2, 3)
+    other = det.emit(0.0, 1.0, "x", stream_index=9)
+    assert other.stream_index == 9 and other.value is None and other.unit is None
+    assert other.channel is None and other.frame_start is None
+
+
+def test_emit_run_frames_only_for_video_units():
+    video = _Probe(_Demo(), VIDEO)
+    ev = video.emit_run(Interval(1.0, 2.5, 8, 19, units=12), "v")
+    assert (ev.value, ev.unit, ev.frame_start, ev.frame_end) == (1.5, "s", 8, 20)
+    ev = video.emit_run(Interval(1.0, 2.0, -1, -1), "v", value=7.0, unit="frames", channel=2)
+    assert (ev.value, ev.unit, ev.frame_start, ev.frame_end, ev.channel) == (
+        7.0,
+        "frames",
+        None,
+        None,
+        2,
+    )
+    audio = _AudioProbe(_Demo(), StreamInfo(1, "audio"))
+    audio.tracker.update(True, 0.5, 3)
+    (ev,) = audio.finish(2.0)
+    assert (ev.start_s, ev.end_s, ev.frame_start, ev.frame_end) == (0.5, 2.0, None, None)
+    assert ev.severity is Severity.WARNING and ev.detail == "audio run"
+
+
+def test_file_detector_findings_span_the_file():
+    det = MissingStreamDetector(MissingStreamParams(require_video=True))
+    assert det.stream_index is None and det.events == []
+    (ev,) = det.check(FileFacts(streams=[], duration_s=7.5))
+    assert (ev.start_s, ev.end_s, ev.stream_index, ev.channel) == (0.0, 7.5, None, None)
+    assert ev.severity is Severity.ERROR and ev.detector == "missing_stream"
+
+
+# ---- decibels ----------------------------------------------------------------------------------
+
+
+def test_decibel_conversions():
+    assert dbfs_to_amplitude(-20.0) == pytest.approx(0.1)
+    assert dbfs_to_amplitude(6.0) == pytest.approx(1.9952623)
+    assert type(dbfs_to_amplitude(-6)) is float
+    assert amplitude_to_db(1.0) == 0.0
+    assert amplitude_to_db(0.1) == pytest.approx(-20.0)
+    assert amplitude_to_db(2.0) == pytest.approx(6.0206, abs=1e-4)
+    assert amplitude_to_db(0.0) == -math.inf
+    assert amplitude_to_db(-0.5) == -math.inf
+    assert amplitude_to_db(dbfs_to_amplitude(-37.5)) == pytest.approx(-37.5)
+
+
+# ---- run trackers (intervals.py) ---------------------------------------------------------------
+
+
+def _track(tracker: RunTracker, flags: str, end: float | None = None, dt: float = FS):
+    """Units ``flags`` ("1" active, "0" not) at ``i × dt``; all intervals, in order."""
+    out = []
+    for i, f in enumerate(flags):
+        out += tracker.update(f == "1", i * dt, i, float(i))
+    return out + tracker.finish(len(flags) * dt if end is None else end)
+
+
+def test_run_tracker_min_duration_boundary():
+    # 16 frames of 0.125 s = exactly 2 s: kept; 15 frames: dropped
+    (run,) = _track(RunTracker(min_duration_s=2.0), "0000" + "1" * 16 + "00")
+    assert (run.start_s, run.end_s, run.first, run.last, run.units) == (0.5, 2.5, 4, 19, 16)
+    assert _track(RunTracker(min_duration_s=2.0), "0000" + "1" * 15 + "000") == []
+    # still open at the end of the stream: closed there
+    (run,) = _track(RunTracker(min_duration_s=1.0), "00" + "1" * 6, end=1.25)
+    assert (run.start_s, run.end_s, run.last) == (0.25, 1.25, 7)
+
+
+def test_run_tracker_merges_runs_within_the_gap():
+    # gap of 4 frames = 0.5 s between the runs: merged at merge_gap_s=0.5 …
+    (run,) = _track(RunTracker(merge_gap_s=0.5), "0111" + "0000" + "1" + "000")
+    assert (run.start_s, run.end_s, run.first, run.last, run.units) == (0.125, 1.125, 1, 8, 4)
+    assert (run.peak, run.low, run.total, run.mean) == (8.0, 1.0, 1 + 2 + 3 + 8, 14 / 4)
+    # … not with a gap of 5 frames (0.625 s)
+    runs = _track(RunTracker(merge_gap_s=0.5), "0111" + "00000" + "1" + "00")
+    assert spans(runs) == [(0.125, 0.5), (1.125, 1.25)]
+    # merge_gap_s=0: touching whole intervals merge, None: never
+    t0 = RunTracker(merge_gap_s=0.0)
+    out = t0.add(0.0, 1.0) + t0.add(1.0, 2.0) + t0.add(2.5, 3.0) + t0.finish(3.0)
+    assert spans(out) == [(0.0, 2.0), (2.5, 3.0)]
+    tn = RunTracker(merge_gap_s=None)
+    out = tn.add(0.0, 1.0) + tn.add(1.0, 2.0) + tn.add(1.5, 3.0) + tn.finish(3.0)
+    assert spans(out) == [(0.0, 1.0), (1.0, 2.0), (1.5, 3.0)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: RunTracker.update emits the pending run while a run begun within "
+    "merge_gap_s is still open, so a long second run is never merged with it",
+)
+def test_run_tracker_merges_a_long_run_begun_within_the_gap():
+    (run,) = _track(RunTracker(merge_gap_s=0.5), "0111" + "0000" + "11111" + "0")
+    assert (run.start_s, run.end_s) == (0.125, 1.625)
+
+
+def test_run_tracker_minimum_applies_to_merged_runs():
+    # runs of 0.5 s and 0.125 s, 0.25 s apart: merged they last 0.875 s
+    (run,) = _track(RunTracker(min_duration_s=0.875, merge_gap_s=0.25), "1111" + "00" + "1" + "00")
+    assert (run.start_s, run.end_s, run.units) == (0.0, 0.875, 5)
+    assert _track(RunTracker(min_duration_s=0.875, merge_gap_s=0.125), "1111" + "00" + "1") == []
+
+
+def test_run_tracker_reports_a_run_once_the_gap_has_passed():
+    tracker = RunTracker(merge_gap_s=0.25)
+    assert tracker.update(True, 0.0, 0) == [] and tracker.active
+    assert tracker.open_start_s == 0.0
+    assert tracker.update(False, 0.125, 1) == [] and not tracker.active
+    assert tracker.open_start_s is None
+    assert tracker.update(False, 0.25, 2) == []
+    assert tracker.update(False, 0.375, 3) == []  # 0.25 s after the run ended: may still join
+    (run,) = tracker.update(False, 0.5, 4)  # past the gap: final
+    assert (run.start_s, run.end_s) == (0.0, 0.125)
+    assert tracker.finish(1.0) == []
+
+
+def test_run_tracker_collects_channels_and_counts():
+    tracker = RunTracker(merge_gap_s=0.5)
+    tracker.update(True, 0.0, 0, 2.0, channels={1}, counts={"a": 1})
+    tracker.update(True, 0.125, 1, -1.0, channels={3}, counts={"a": 2, "b": 1})
+    tracker.update(False, 0.25, 2)
+    tracker.update(True, 0.5, 4, 5.0, channels=None, counts=None)
+    (run,) = tracker.finish(0.75)
+    assert run.channels == {1, 3} and dict(run.counts) == {"a": 3, "b": 1}
+    assert (run.peak, run.low, run.total, run.units, run.first, run.last) == (5, -1, 6, 3, 0, 4)
+    assert (run.start_s, run.end_s) == (0.0, 0.75)
+
+
+def test_run_tracker_add_whole_intervals():
+    tracker = RunTracker(merge_gap_s=0.5)
+    assert tracker.add(1.0, 1.5, 4.0, units=3, first=10, last=12, channel=1, counts={"x": 1}) == []
+    assert tracker.add(1.75, 2.0, 6.0, channel=0, counts={"x": 2}) == []  # first/last −1
+    (merged,) = tracker.add(3.0, 3.25, 1.0, units=2, first=30, last=31)
+    assert (merged.start_s, merged.end_s, merged.first, merged.last) == (1.0, 2.0, 10, 12)
+    assert (merged.units, merged.peak, merged.low, merged.total) == (4, 6.0, 4.0, 18.0)
+    assert merged.channels == {0, 1} and merged.counts["x"] == 3
+    (last,) = tracker.finish(5.0)
+    assert (last.start_s, last.end_s, last.units, last.total, last.channels) == (
+        3.0,
+        3.25,
+        2,
+        2.0,
+        set(),
+    )
+    # a unit-wise run still open is closed before a whole interval is added
+    mixed = RunTracker(merge_gap_s=None)
+    mixed.update(True, 0.0, 0)
+    mixed.update(True, 0.125, 1)
+    (first,) = mixed.add(0.5, 1.0)
+    assert (first.start_s, first.end_s, first.units) == (0.0, 0.125, 2)
+    assert spans(mixed.finish(2.0)) == [(0.5, 1.0)]
+    # a whole interval shorter than min_duration_s is dropped
+    short = RunTracker(min_duration_s=1.0, merge_gap_s=None)
+    out = short.add(0.0, 0.999) + short.add(2.0, 3.0) + short.finish(4.0)
+    assert spans(out) == [(2.0, 3.0)]
+
+
+def test_interval_absorb_and_mean():
+    a = Interval(0.0, 1.0, -1, -1, units=0)
+    assert a.mean == 0.0 and a.duration_s == 1.0
+    a.absorb(Interval(0.5, 2.0, 5, 7, units=2, peak=3.0, low=-2.0, total=4.0, channels={2}))
+    assert (a.start_s, a.end_s, a.first, a.last, a.units, a.mean) == (0.0, 2.0, 5, 7, 2, 2.0)
+    a.absorb(Interval(1.0, 1.5, -1, -1, units=1, peak=1.0, low=1.0, total=1.0))
+    assert (a.end_s, a.first, a.last, a.peak, a.low, a.total) == (2.0, 5, 7, 3.0, -2.0, 5.0)
+    b = Interval(0.0, 1.0, 2, 3)
+    b.absorb(Interval(1.0, 2.0, 8, 9))
+    assert (b.first, b.last) == (2, 9)
+
+
+def test_sample_runs_inside_and_across_blocks():
+    sr = SampleRuns(min_samples=3)
+    assert sr.open_start_s is None
+    m = np.zeros(10, bool)
+    m[1:4] = True  # 3 inside: reported
+    m[5:7] = True  # 2 inside: under min_samples
+    m[8:] = True  # reaches the block's end: stays open
+    (r,) = sr.update(m, 0.0, 10.0)
+    assert (r.start_s, r.end_s, r.samples) == (0.1, 0.4, 3)
+    assert sr.open_start_s == 0.8
+    assert sr.update(np.ones(10, bool), 1.0, 10.0) == []  # the whole block continues it
+    assert sr.update(np.zeros(0, bool), 2.0, 10.0) == []  # an empty block changes nothing
+    nxt = np.zeros(10, bool)
+    nxt[:2] = True
+    nxt[9] = True
+    (r,) = sr.update(nxt, 2.0, 10.0)  # ends at the first False of the next block
+    assert (r.start_s, r.end_s, r.samples) == (0.8, 2.2, 14)
+    assert sr.open_start_s == 2.9
+    (r,) = sr.finish()
+    assert (r.start_s, r.end_s, r.samples) == (2.9, 3.0, 1)
+    assert sr.finish() == [] and sr.open_start_s is None
+
+
+def test_sample_runs_at_block_edges_are_reported_whatever_their_length():
+    sr = SampleRuns(min_samples=5)
+    m = np.zeros(10, bool)
+    m[0] = True  # one sample at the block's start
+    m[4:9] = True  # 5 inside: reported
+    out = sr.update(m, 0.0, 10.0)
+    assert [(r.start_s, r.end_s, r.samples) for r in out] == [(0.0, 0.1, 1), (0.4, 0.9, 5)]
+    m = np.zeros(10, bool)
+    m[0:4] = True
+    m[9] = True
+    (r,) = sr.update(m, 1.0, 10.0)  # starts exactly at the block's start
+    assert (r.start_s, r.end_s, r.samples) == (1.0, 1.4, 4)
+    (r,) = sr.update(np.zeros(10, bool), 2.0, 10.0)  # ended exactly at the block's end
+    assert (r.start_s, r.end_s, r.samples) == (1.9, 2.0, 1)
+    # a block that is True from its first sample to its last starts a run at t0
+    assert sr.update(np.ones(4, bool), 3.0, 10.0) == []
+    assert sr.open_start_s == 3.0
+    (r,) = sr.finish(5.0)
+    assert (r.start_s, r.end_s, r.samples) == (3.0, 5.0, 4)
+
+
+def test_sample_runs_placed_by_the_timestamps_of_their_blocks():
+    sr = SampleRuns()
+    m = np.zeros(10, bool)
+    m[7:] = True
+    assert sr.update(m, 0.0, 10.0) == []
+    m2 = np.zeros(10, bool)
+    m2[:3] = True
+    m2[5] = True  # a one-sample run inside, kept at min_samples=1
+    out = sr.update(m2, 4.0, 10.0)  # the block after a timestamp jump: its own times
+    assert [(r.start_s, r.end_s, r.samples) for r in out] == [(0.7, 4.3, 6), (4.5, 4.6, 1)]
+    assert SampleRuns(min_samples=0).min_samples == 1
+
+
+def test_subtract():
+    assert subtract((0.0, 10.0), []) == [(0.0, 10.0)]
+    assert subtract((0.0, 10.0), [(2.0, 3.0), (5.0, 6.0)]) == [(0.0, 2.0), (3.0, 5.0), (6.0, 10.0)]
+    assert subtract((0.0, 10.0), [(0.0, 2.0), (8.0, 10.0)]) == [(2.0, 8.0)]
+    assert subtract((0.0, 10.0), [(-1.0, 0.0), (10.0, 11.0)]) == [(0.0, 10.0)]  # touching only
+    assert subtract((0.0, 10.0), [(-1.0, 11.0)]) == []
+    assert subtract((2.0, 4.0), [(1.0, 3.0)]) == [(3.0, 4.0)]
+    assert subtract((2.0, 4.0), [(3.0, 5.0)]) == [(2.0, 3.0)]
+
+
+# ---- planes ------------------------------------------------------------------------------------
+
+
+def test_dark_code_threshold_floors():
+    assert dark_code_threshold(16, 235, 0.5) == 125  # 125.5
+    assert dark_code_threshold(0, 255, 0.0) == 0
+    assert dark_code_threshold(0, 1023, 1.0) == 1023
+    assert dark_code_threshold(64, 940, 0.25) == 283
+
+
+def test_mean_abs_diff_is_a_fraction_of_the_code_range():
+    a = np.array([[10, 200], [0, 255]], np.uint8)
+    b = np.array([[20, 100], [0, 250]], np.uint8)
+    assert mean_abs_diff(a, b, 255) == pytest.approx((10 + 100 + 0 + 5) / 4 / 255)
+    assert mean_abs_diff(b, a, 255) == mean_abs_diff(a, b, 255)
+    c = np.array([[1000]], np.uint16)
+    assert mean_abs_diff(c, np.zeros((1, 1), np.uint16), 1000) == 1.0
+
+
+def test_block_means_tiles_and_small_planes():
+    plane = np.arange(20 * 28, dtype=np.uint8).reshape(20, 28)
+    means = block_means(plane)
+    assert means.dtype == np.float32 and means.shape == (2, 3)  # rows 16–19, cols 24–27 dropped
+    expected = plane[:16, :24].astype(np.float64).reshape(2, 8, 3, 8).mean(axis=(1, 3))
+    np.testing.assert_allclose(means, expected, rtol=1e-6)
+    four = block_means(plane, 4)
+    assert four.shape == (5, 7) and four[4, 6] == pytest.approx(plane[16:, 24:].mean())
+    for small in (plane[:5], plane[:, :7]):  # smaller than a tile in one direction
+        whole = block_means(small)
+        assert whole.shape == (1, 1) and whole.dtype == np.float32
+        assert whole[0, 0] == pytest.approx(small.mean())
+
+
+def _bars_picture() -> np.ndarray:
+    return np.full((100, 50), 120, np.uint8)  # h 100, w 50: a bar row needs 49 dark samples
+
+
+@pytest.mark.parametrize(
+    ("edge", "bars"),
+    [
+        ("top", (3, 0, 0, 0)),
+        ("bottom", (0, 3, 0, 0)),
+        ("left", (0, 0, 3, 0)),
+        ("right", (0, 0, 0, 3)),
+    ],
+)
+def test_find_bars_each_edge(edge, bars):
+    y = _bars_picture()
+    region = {
+        "top": np.s_[:3],
+        "bottom": np.s_[-3:],
+        "left": np.s_[:, :3],
+        "right": np.s_[:, -3:],
+    }[edge]
+    y[region] = 37  # at the dark code: dark
+    assert find_bars(y, 37) == bars
+    y[region] = 38  # one above: not dark
+    assert find_bars(y, 37) == (0, 0, 0, 0)
+
+
+def test_find_bars_98_percent_rule():
+    y = _bars_picture()
+    y[:4] = 16
+    y[0, :1] = 200  # edge row: 49 of 50 dark (98%) is still a bar row
+    y[3, :2] = 200  # 48 of 50: not
+    assert find_bars(y, 37) == (3, 0, 0, 0)
+    y = _bars_picture()
+    y[:, :2] = 16
+    y[:2, 0] = 200  # 98 of 100 dark: a bar column
+    y[:3, 1] = 200  # 97 of 100: not
+    assert find_bars(y, 37) == (0, 0, 1, 0)
+    y = _bars_picture()
+    y[0, 1:] = 16  # the only dark edge holds exactly 98%: looked at, and a bar
+    assert find_bars(y, 37) == (1, 0, 0, 0)
+
+
+def test_find_bars_all_around_and_black_pictures():
+    y = _bars_picture()
+    y[:10], y[-12:], y[:, :4], y[:, -5:] = 16, 16, 16, 16
+    assert find_bars(y, 37) == (10, 12, 4, 5)
+    assert find_bars(np.full((100, 50), 16, np.uint8), 37) is None
+    y = np.full((100, 50), 16, np.uint8)
+    y[50:53] = 200  # three bright rows: not a black picture
+    assert find_bars(y, 37) == (50, 47, 0, 0)
+
+
+# ---- black -------------------------------------------------------------------------------------
+
+
+def _dark_picture(dark: int, code: int, bright: int = 200, shape=(50, 64)) -> np.ndarray:
+    """A picture with ``dark`` samples at ``code`` and the rest at ``bright``."""
+    y = np.full(shape[0] * shape[1], bright, np.uint8 if bright < 256 else np.uint16)
+    y[:dark] = code
+    return y.reshape(shape)
+
+
+def _black_run(pictures: list[np.ndarray], params=None, **frame_kw):
+    det = BlackDetector(params or BlackParams(), VIDEO)
+    frames = [vframe(i, y, **frame_kw) for i, y in enumerate(pictures)]
+    return det, frames, run_video(det, frames)
+
+
+def test_black_stretch_from_its_first_to_its_last_black_frame():
+    grey, black = _dark_picture(0, 16), _dark_picture(3200, 16)
+    det, frames, (ev,) = _black_run([grey] * 8 + [black] * 16 + [grey] * 8)
+    assert (ev.start_s, ev.end_s, ev.frame_start, ev.frame_end) == (1.0, 3.0, 8, 24)
+    assert (ev.detector, ev.severity, ev.stream_index) == ("black", Severity.ERROR, 0)
+    assert (ev.value, ev.unit) == (2.0, "s")
+    assert ev.detail == "Black picture for 2.00 s (16 frames)."
+    assert frames[7].features["black_ratio"] == 0.0 and frames[8].features["black_ratio"] == 1.0
+    # 15 black frames (1.875 s) are under min_duration_s
+    assert _black_run([grey] * 8 + [black] * 15 + [grey] * 8)[2] == []
+    # black to the end of the stream: closed at its end
+    *_, (ev,) = _black_run([grey] * 2 + [black] * 18)
+    assert (ev.start_s, ev.end_s, ev.frame_end) == (0.25, 2.5, 20)
+
+
+@pytest.mark.parametrize(
+    ("black", "white", "code_max", "dark_code"),
+    [(16, 235, 255, 37), (0, 255, 255, 25), (64, 940, 1023, 151)],
+)
+def test_black_pixel_threshold_follows_the_nominal_range(black, white, code_max, dark_code):
+    def pic(code):
+        return np.full((50, 64), code, np.uint16 if code_max > 255 else np.uint8)
+
+    kw = {"black": black, "white": white, "code_max": code_max}
+    *_, events = _black_run([pic(dark_code)] * 16, BlackParams(min_duration_s=1.0), **kw)
+    assert spans(events) == [(0.0, 2.0)]
+    *_, events = _black_run([pic(dark_code + 1)] * 16, BlackParams(min_duration_s=1.0), **kw)
+    assert events == []
+
+
+def test_black_picture_ratio_boundary():
+    at = _dark_picture(3136, 30)  # 98% of 3200 samples dark
+    under = _dark_picture(3135, 30)
+    p = BlackParams(min_duration_s=0.5)
+    *_, events = _black_run([under] * 2 + [at] * 4 + [under] * 2, p)
+    assert spans(events) == [(0.25, 0.75)]
+    # the parameters are the detector's: a lower ratio and threshold count other frames
+    half = _dark_picture(1600, 100)
+    p = BlackParams(min_duration_s=0.5, picture_black_ratio=0.5, pixel_threshold=0.4)
+    *_, events = _black_run([under] + [half] * 4, p)  # code 100 ≤ 16 + 0.4 × 219 = 103
+    assert spans(events) == [(0.0, 0.625)]
+    p = BlackParams(min_duration_s=0.5, picture_black_ratio=0.5, pixel_threshold=0.3)
+    assert _black_run([half] * 8, p)[2] == []  # code 100 > 16 + 0.3 × 219 = 81
+
+
+def test_black_ratio_is_measured_on_the_subsample():
+    y = np.full((64, 64), 200, np.uint8)
+    y[::2, ::2] = 16  # every sample of the step-2 subsample is black, a quarter of the picture
+    det, frames, (ev,) = _black_run([y] * 16, step=2)
+    assert (ev.start_s, ev.end_s) == (0.0, 2.0)
+    assert frames[0].features["black_ratio"] == 1.0
+
+
+# ---- freeze ------------------------------------------------------------------------------------
+
+
+def _nudged(y: np.ndarray, total: int) -> np.ndarray:
+    """``y`` with ``total`` code values added, one per sample in raster order (and round
+    again): its block means rise by ``total`` / 64 code values together."""
+    out = y.copy().reshape(-1)
+    out += total // out.size
+    out[: total % out.size] += 1
+    return out.reshape(y.shape)
+
+
+def _freeze_run(pictures, params=None, measure=True, **frame_kw):
+    det = FreezeDetector(params or FreezeParams(), VIDEO)
+    frames = [vframe(i, y, **frame_kw) for i, y in enumerate(pictures)]
+    return run_video(det, frames, measure=measure)
+
+
+@pytest.mark.parametrize("measure", [True, False])
+def test_freeze_runs_from_the_reference_frame(measure):
+    moving = [texture(s) for s in range(4)]
+    still = texture(99)
+    (ev,) = _freeze_run([*moving, *[still] * 17, texture(7), texture(8)], measure=measure)
+    # frame 4 is the reference, frames 5–20 equal it; frame 21 differs
+    assert (ev.start_s, ev.end_s, ev.frame_start, ev.frame_end) == (0.5, 2.625, 4, 21)
+    assert (ev.value, ev.unit, ev.detector, ev.severity) == (2.125, "s", "freeze", "error")
+    assert ev.detail == "Picture frozen for 2.12 s (17 frames)."
+
+
+def test_freeze_min_duration_boundary_and_end_of_stream():
+    still = texture(1)
+    (ev,) = _freeze_run([texture(0), *[still] * 16, texture(2)])  # 2.0 s
+    assert (ev.start_s, ev.end_s) == (0.125, 2.125)
+    assert _freeze_run([texture(0), *[still] * 15, texture(2)]) == []  # 1.875 s
+    (ev,) = _freeze_run([texture(0), *[still] * 20])  # frozen to the end
+    assert (ev.start_s, ev.end_s, ev.frame_end) == (0.125, 2.625, 21)
+    p = FreezeParams(min_duration_s=0.5)
+    (ev,) = _freeze_run([texture(0), *[still] * 4, texture(2)], p)
+    assert (ev.start_s, ev.end_s) == (0.125, 0.625)
+
+
+@pytest.mark.parametrize(("code_max", "at_noise"), [(255, 1044), (1023, 4190)])
+def test_freeze_noise_threshold_on_block_means(code_max, at_noise):
+    """noise = 0.001 of the code range, on the mean absolute difference of 8×8 block means:
+    64×64 samples raised by one code value in ``total`` samples move the mean block by
+    total / 4096 code values."""
+    ref = texture(3).astype(np.uint16 if code_max > 255 else np.uint8)
+    kw = {"code_max": code_max, "white": 940 if code_max > 255 else 235}
+    within = _nudged(ref, at_noise)  # ≤ 0.001 × code_max × 4096 samples
+    beyond = _nudged(ref, at_noise + 1)
+    (ev,) = _freeze_run([ref, *[within] * 16], **kw)
+    assert (ev.start_s, ev.end_s) == (0.0, 2.125)
+    # alternating with the reference: frozen within noise, never frozen beyond it
+    (ev,) = _freeze_run([ref, within] * 9, **kw)
+    assert (ev.start_s, ev.end_s) == (0.0, 2.25)
+    assert _freeze_run([ref, beyond] * 9, **kw) == []
+
+
+def test_freeze_a_slow_drift_is_not_frozen():
+    """Each frame is within noise of the one before, but they drift away from the first:
+    compared with its reference, no stretch stays frozen."""
+    base = texture(4)
+    drift = [_nudged(base, 600 * k) for k in range(24)]  # 3 s, 600 code values a frame
+    assert _freeze_run(drift) == []
+    # while a picture held with the same small offset is
+    assert len(_freeze_run([base, *[_nudged(base, 600)] * 23])) == 1
+
+
+def test_freeze_size_change_starts_a_new_reference():
+    a, b = texture(5), texture(5, shape=(72, 64))
+    (ev,) = _freeze_run([a] * 17 + [b] * 3)
+    assert (ev.start_s, ev.end_s, ev.frame_end) == (0.0, 2.125, 17)
+
+
+# ---- decode_error ------------------------------------------------------------------------------
+
+
+def _decode_run(damage: dict[int, dict], keys=(0, 8, 16), n=20, end=None):
+    det = DecodeErrorDetector(DecodeErrorParams(), VIDEO)
+    y = np.full((16, 16), 100, np.uint8)
+    frames = [vframe(i, y, key_frame=i in keys, **damage.get(i, {})) for i in range(n)]
+    return run_video(det, frames, end, measure=False)
+
+
+def test_decode_error_runs_to_the_next_clean_keyframe_with_counts():
+    a, b = _decode_run(
+        {
+            3: {"decode_errors": 2},
+            5: {"corrupt": True, "decode_errors": 1},
+            9: {"dropped_before": 1, "evidence_t_s": 1.0625},
+        }
+    )
+    assert (a.start_s, a.end_s, a.frame_start, a.frame_end) == (0.375, 1.0, 3, 8)
+    assert (a.value, a.unit, a.severity) == (5.0, "frames", Severity.ERROR)
+    assert a.detail == (
+        "Decode damage (3 decoder error(s), 1 picture(s) flagged corrupt) over 5 frame(s) "
+        "until the next clean keyframe."
+    )
+    # the dropped picture (at 1.0625) is where the damage began, before frame 9
+    assert (b.start_s, b.end_s, b.frame_start, b.frame_end, b.value) == (1.0625, 2.0, 9, 16, 7.0)
+    assert b.detail == (
+        "Decode damage (1 picture(s) dropped by the decoder) over 7 frame(s) until the next "
+        "clean keyframe."
+    )
+
+
+def test_decode_error_keyframes_evidence_and_end_of_stream():
+    # a damaged keyframe does not end the run; the stream's end does
+    (ev,) = _decode_run({6: {"dropped_before": 3}, 8: {"corrupt": True}}, end=2.5)
+    assert (ev.start_s, ev.end_s, ev.frame_start, ev.frame_end, ev.value) == (0.75, 2.0, 6, 16, 10)
+    assert "3 picture(s) dropped by the decoder, 1 picture(s) flagged corrupt" in ev.detail
+    # evidence after the picture's own time, or inside a run, does not move the start
+    (ev,) = _decode_run({2: {"decode_errors": 1, "evidence_t_s": 0.5}}, keys=(0, 4))
+    assert (ev.start_s, ev.end_s) == (0.25, 0.5)
+    (ev,) = _decode_run({2: {"corrupt": True}, 3: {"corrupt": True, "evidence_t_s": 0.0}})
+    assert (ev.start_s, ev.end_s, ev.value) == (0.25, 1.0, 6)
+    assert ev.detail.startswith("Decode damage (2 picture(s) flagged corrupt) over 6 frame(s)")
+    # open at the end: closed at the end of the stream
+    (ev,) = _decode_run({17: {"decode_errors": 4}}, end=2.5)
+    assert (ev.start_s, ev.end_s, ev.frame_end) == (2.125, 2.5, 20)
+    assert _decode_run({}) == []
+
+
+# ---- timestamp_gap -----------------------------------------------------------------------------
+
+
+def _ts_video(times, stream=VIDEO, params=None, **per_frame):
+    det = TimestampGapDetector(params or TimestampGapParams(), stream)
+    y = np.full((8, 8), 100, np.uint8)
+    frames = [vframe(i, y, t=t, **per_frame.get(f"f{i}", {})) for i, t in enumerate(times)]
+    assert det.open_start_s is None
+    return run_video(det, frames, measure=False)
+
+
+def test_timestamp_gap_video_gap():
+    (ev,) = _ts_video([0.0, 0.125, 0.25, 0.75, 0.875])
+    assert (ev.start_s, ev.end_s, ev.value, ev.unit) == (0.375, 0.75, 3.0, "frames")
+    assert (ev.frame_start, ev.frame_end, ev.severity) == (3, 3, Severity.WARNING)
+    assert ev.detail == "Video timestamps jump after frame 2: 0.375 s (about 3 frame(s)) missing."
+    assert ev.detector == "timestamp_gap" and ev.stream_index == 0
+
+
+def test_timestamp_gap_step_limit_in_nominal_frames():
+    # 1.5 frames is allowed, a little more is a gap of (at least) one frame
+    assert _ts_video([0.0, 0.1875, 0.375]) == []
+    (ev,) = _ts_video([0.0, 0.1875 + 1e-6])
+    assert (ev.value, ev.start_s, ev.frame_start, ev.frame_end) == (1.0, 0.125, 1, 1)
+    assert ev.detail == "Video timestamps jump after frame 0: 0.063 s (about 1 frame(s)) missing."
+    (ev,) = _ts_video([0.0, 0.25])
+    assert ev.value == 1.0
+    # the limit is the parameter's, in frames
+    assert _ts_video([0.0, 0.375], params=TimestampGapParams(max_step_frames=3.0)) == []
+    (ev,) = _ts_video([0.0, 0.5], params=TimestampGapParams(max_step_frames=3.0))
+    assert ev.value == 3.0
+    # no nominal rate: each frame's duration is the nominal step
+    (ev,) = _ts_video([0.0, 0.125, 0.625], stream=StreamInfo(0, "video"))
+    assert (ev.value, ev.start_s, ev.end_s) == (3.0, 0.25, 0.625)
+
+
+def test_timestamp_gap_repeats_and_jumps_back():
+    rep, back = _ts_video([0.0, 0.125, 0.25, 0.25, 0.375, 0.125, 0.25])
+    assert (rep.start_s, rep.end_s, rep.value, rep.unit) == (0.25, 0.25, 0.0, "s")
+    assert (rep.frame_start, rep.frame_end) == (3, 4)
+    assert rep.detail == "Video timestamp repeats at frame 3."
+    assert (back.start_s, back.end_s, back.value, back.unit) == (0.125, 0.375, -0.25, "s")
+    assert (back.frame_start, back.frame_end) == (5, 6)
+    assert back.detail == "Video timestamp goes back 0.250 s at frame 5."
+
+
+def test_timestamp_gap_leaves_decoder_drops_to_decode_error():
+    times = [0.0, 0.125, 0.625]  # three frames missing
+    assert _ts_video(times, f2={"dropped_before": 3}) == []
+    assert _ts_video(times, f2={"dropped_before": 5}) == []
+    (ev,) = _ts_video(times, f2={"dropped_before": 2})  # more missing than dropped: a gap
+    assert ev.value == 3.0
+
+
+def test_timestamp_gap_variable_frame_rate_limit():
+    vfr = StreamInfo(0, "video", frame_s=FS, vfr=True)
+    assert _ts_video([0.0, 0.5, 1.5, 1.625], stream=vfr) == []  # steps up to 1 s
+    (ev,) = _ts_video([0.0, 0.5, 1.5 + 1e-6], stream=vfr)
+    assert (ev.start_s, ev.end_s) == (0.625, 1.5 + 1e-6)
+    assert ev.value == 7.0  # in nominal frames, when the stream has a nominal rate
+    slow = TimestampGapParams(vfr_max_step_s=2.0)
+    assert _ts_video([0.0, 2.0], stream=vfr, params=slow) == []
+    (ev,) = _ts_video([0.0, 1.125], stream=StreamInfo(0, "video", vfr=True))
+    assert ev.value == 8.0  # no nominal rate: counted in the frames' own durations
+
+
+AUDIO_TS = StreamInfo(1, "audio", "aac", sample_rate=1000, channels=2)
+
+
+def _ts_audio(starts, n=125, tol=0.0625):
+    """Blocks of ``n`` samples at 1 kHz (0.125 s) starting at ``starts``."""
+    det = TimestampGapDetector(TimestampGapParams(audio_tolerance_s=tol), AUDIO_TS)
+    for t in starts:
+        det.update(AudioBlock(1, t, 1000, np.zeros((2, n), np.float32)))
+    return det.finish(starts[-1] + n / 1000)
+
+
+def test_timestamp_gap_audio_jump_that_persists():
+    (ev,) = _ts_audio([0.0, 0.125, 0.5, 0.625, 0.75])
+    assert (ev.start_s, ev.end_s, ev.value, ev.unit, ev.stream_index) == (0.25, 0.5, 0.25, "s", 1)
+    assert ev.detail == "Audio timestamps jump: 0.250 s missing."
+    assert (ev.frame_start, ev.frame_end, ev.channel) == (None, None, None)
+    # a step in the very last block stands
+    (ev,) = _ts_audio([0.0, 0.125, 0.5])
+    assert (ev.start_s, ev.end_s, ev.value) == (0.25, 0.5, 0.25)
+
+
+def test_timestamp_gap_audio_tolerance_and_wobble():
+    assert _ts_audio([0.0, 0.125, 0.3125, 0.5]) == []  # 62.5 ms: at the tolerance
+    assert _ts_audio([0.0, 0.125, 0.3125 + 1e-6, 0.4375 + 1e-6]) != []
+    # a wobble the next block undoes (or undoes within the tolerance) is not a gap
+    assert _ts_audio([0.0, 0.125, 0.375, 0.375, 0.5]) == []
+    assert _ts_audio([0.0, 0.125, 0.5, 0.4375, 0.5625]) == []  # +0.25 then −0.1875
+
+
+def test_timestamp_gap_audio_overlap_and_partial_undo():
+    # +0.25 s, then −0.125 s: the first is not undone; the second persists to the end
+    jump, overlap = _ts_audio([0.0, 0.125, 0.5, 0.5, 0.625])
+    assert (jump.start_s, jump.end_s, jump.value) == (0.25, 0.5, 0.25)
+    assert (overlap.start_s, overlap.end_s, overlap.value, overlap.unit) == (
+        0.5,
+        0.625,
+        -0.125,
+        "s",
+    )
+    assert overlap.detail == "Audio timestamps overlap the previous block by 0.125 s."
+
+
+# ---- blockiness --------------------------------------------------------------------------------
+
+_BLOCKY_CACHE: dict[float, np.ndarray] = {}
+
+
+def _natural(shape=(256, 256), seed=0) -> tuple[np.ndarray, np.ndarray]:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    nat = cv2.GaussianBlur((rng.random(shape) * 200 + 30).astype(np.float32), (0, 0), 2)
+    small = cv2.resize(nat, (shape[1] // 8, shape[0] // 8), interpolation=cv2.INTER_AREA)
+    tiles = cv2.resize(small, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+    return nat, tiles
+
+
+def scored(target: float) -> np.ndarray:
+    """A 256×256 picture whose block-edge score is within 0.5% of ``target`` (a natural
+    picture blended with its own 8×8 pixelation)."""
+    if target not in _BLOCKY_CACHE:
+        nat, tiles = _natural()
+        lo, hi = 0.0, 1.0
+        for _ in range(40):
+            a = (lo + hi) / 2
+            y = ((1 - a) * nat + a * tiles).round().astype(np.uint8)
+            s = blockiness_score(y)
+            if abs(s - target) <= 0.005 * target:
+                break
+            lo, hi = (a, hi) if s < target else (lo, a)
+        else:
+            raise AssertionError(f"no picture scores {target}")
+        _BLOCKY_CACHE[target] = y
+    return _BLOCKY_CACHE[target]
+
+
+def _blocky_run(targets, params=None, stream=VIDEO, bars=None):
+    det = BlockinessDetector(params or BlockinessParams(), stream)
+    frames = [vframe(i, scored(s) if isinstance(s, float) else s) for i, s in enumerate(targets)]
+    events = run_video(det, frames, measure=bars is None)
+    return events, [f.features["blockiness"] for f in frames]
+
+
+def test_blockiness_rise_over_the_files_own_baseline():
+    """A file whose ordinary score is high (1.7) is not blocky; a sudden rise over it is."""
+    events, scores = _blocky_run([1.7] * 24 + [2.9] + [1.7] * 8 + [2.6] + [1.7] * 4)
+    (ev,) = events
+    assert (ev.start_s, ev.end_s, ev.frame_start, ev.frame_end) == (3.0, 3.125, 24, 25)
+    assert (ev.value, ev.unit, ev.severity) == (scores[24], "ratio", Severity.WARNING)
+    assert ev.detail == f"Blocky picture (score up to {scores[24]:.2f}, about 1 when clean) in 1 frame(s)."
+    assert scores[0] == pytest.approx(1.7, rel=0.01) and scores[24] > 1.6 * scores[0]
+    assert scores[33] < 1.6 * scores[0]  # 2.6: under 1.6 × 1.7
+
+
+def test_blockiness_first_frame_and_flagged_frames_stay_out_of_the_baseline():
+    # the first frame has no baseline; a file that is blocky from its start stays silent
+    events, _ = _blocky_run([5.0] * 10)
+    assert events == []
+    # flagged frames do not enter the baseline (of 4 frames here): a long burst stays blocky
+    events, scores = _blocky_run(
+        [1.0] * 8 + [5.0] * 8 + [1.0] * 8, BlockinessParams(baseline_s=0.5, merge_gap_s=0.0)
+    )
+    (ev,) = events
+    assert (ev.start_s, ev.end_s, ev.frame_start, ev.frame_end) == (1.0, 2.0, 8, 16)
+    assert ev.value == max(scores[8:16])
+    assert ev.detail.endswith("in 8 frame(s).")
+
+
+def test_blockiness_min_score_and_rise_ratio_boundaries():
+    base, test = scored(1.0), scored(1.7)
+    s_base, s_test = blockiness_score(base), blockiness_score(test)
+    # exactly at min_score counts; one step above it does not
+    at = BlockinessParams(min_score=s_test)
+    assert len(_blocky_run([base, test], at)[0]) == 1
+    above = BlockinessParams(min_score=float(np.nextafter(s_test, np.inf)))
+    assert _blocky_run([base, test], above)[0] == []
+    # rise_ratio: the score must reach baseline × ratio
+    ratio = s_test / s_base
+    ratio = next(r for r in (ratio, np.nextafter(ratio, 0), np.nextafter(ratio, 9)) if s_base * r == s_test)
+    assert len(_blocky_run([base, test], BlockinessParams(rise_ratio=float(ratio)))[0]) == 1
+    higher = BlockinessParams(rise_ratio=float(np.nextafter(ratio, np.inf)))
+    assert _blocky_run([base, test], higher)[0] == []
+
+
+@pytest.mark.parametrize(
+    ("stream", "baseline_s"), [(VIDEO, 0.625), (StreamInfo(0, "video", frame_s=0.0), 0.2)]
+)
+def test_blockiness_baseline_length(stream, baseline_s):
+    """The baseline is the median of the last baseline_s seconds of frames (5 frames here;
+    0.04 s a frame when the stream declares no rate)."""
+    p = BlockinessParams(baseline_s=baseline_s)
+    # after three frames at 1.0 the baseline of five frames is 1.0: 1.7 is a rise
+    events, _ = _blocky_run([2.0] * 8 + [1.0] * 3 + [1.7], p, stream)
+    assert [e.frame_start for e in events] == [11]
+    # after two it is still 2.0: 2.5 is not a rise (it would be over a 4-frame baseline)
+    events, _ = _blocky_run([2.0] * 8 + [1.0] * 2 + [2.5], p, stream)
+    assert events == []
+
+
+def test_blockiness_merges_blocky_frames_closer_than_the_gap():
+    events, scores = _blocky_run([1.0] * 8 + [3.0, 1.0, 1.0, 1.0, 3.0] + [1.0] * 4)
+    (ev,) = events  # 0.375 s apart: one finding
+    assert (ev.start_s, ev.end_s, ev.frame_start, ev.frame_end) == (1.0, 1.625, 8, 13)
+    assert ev.detail.endswith("in 2 frame(s).")
+    events, _ = _blocky_run([1.0] * 8 + [3.0] + [1.0] * 5 + [3.0] + [1.0] * 4)
+    assert spans(events) == [(1.0, 1.125), (1.75, 1.875)]  # 0.625 s apart: two
+
+
+def test_blockiness_scores_the_picture_inside_black_bars():
+    """Bars at 20 rows/columns (off the 8×8 grid): the score is that of the picture inside
+    them, cut inward to the grid; the bars' own edges are not block edges."""
+    content = scored(3.0)
+    y = np.full((256, 256), 16, np.uint8)
+    y[20:236, 20:236] = content[20:236, 20:236]
+    frames = [vframe(0, y)]
+    VideoMeasure(Needs(bars=True), metrics=False).update(frames[0])
+    assert frames[0].bars == (20, 20, 20, 20)
+    det = BlockinessDetector(BlockinessParams(), VIDEO)
+    det.update(frames[0])
+    assert frames[0].features["blockiness"] == blockiness_score(y[24:232, 24:232])
+    assert blockiness_score(y[16:240, 16:240]) < 0.9 * frames[0].features["blockiness"]
+    # a black picture (bars None) and a picture without bars are scored whole
+    for bars in (None, (0, 0, 0, 0)):
+        f = vframe(1, content, bars=bars)
+        det.update(f)
+        assert f.features["blockiness"] == blockiness_score(content)
+
+
+def test_blockiness_bars_crop_needs_four_blocks_each_way():
+    content = scored(3.0)
+    for inner, cropped in ((32, True), (24, False)):
+        y = np.full((256, 256), 16, np.uint8)
+        top = (256 - inner) // 2
+        y[top : top + inner] = content[top : top + inner]
+        det = BlockinessDetector(BlockinessParams(line_step=8), VIDEO)
+        f = vframe(0, y, bars=(top, 256 - top - inner, 0, 0))
+        det.update(f)
+        region = y[top : top + inner] if cropped else y
+        assert f.features["blockiness"] == blockiness_score(region, 8)
+
+
+def test_blockiness_needs_and_columns_of_another_step():
+    det = BlockinessDetector(BlockinessParams(line_step=8), VIDEO)
+    assert det.needs() == Needs(bars=True, column_step=8)
+    y = scored(2.0)
+    f = vframe(0, y, columns=np.zeros((256, 16), np.uint8), columns_step=16)
+    det.update(f)  # columns read at 16, not the detector's 8: not used
+    assert f.features["blockiness"] == blockiness_score(y, 8)
+    f = vframe(1, y, columns=np.ascontiguousarray(y[:, ::8]), columns_step=8)
+    det.update(f)
+    assert f.features["blockiness"] == blockiness_score(y, 8)
