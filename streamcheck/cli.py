@@ -93,7 +93,9 @@ def _root(
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    typer.echo(f"streamcheck: error: {message}", err=True)
+    from .report.text import printable
+
+    typer.echo(f"streamcheck: error: {printable(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -197,6 +199,7 @@ def scan(
     from .errors import ParameterError, UsageError
     from .report.progress import Progress
     from .report.summary import render_summary
+    from .report.text import printable
     from .session import run
 
     try:
@@ -238,6 +241,29 @@ def scan(
     finally:
         signal.signal(signal.SIGTERM, old_term)
     results = outcome.results
+    for note in outcome.notes:  # one line each, whatever the width: grep-able in cron mail
+        err.print(
+            f"streamcheck: warning: {printable(note)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    for problem in outcome.problems:
+        err.print(
+            f"streamcheck: error: {printable(problem)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if quiet:  # a cron mail must still say which files were not analysed, and why
+        for r in results:
+            if r.status.value != "ok":
+                err.print(
+                    printable(f"{r.status.value}: {r.path}: {r.error}"),
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
     if output_format is OutputFormat.jsonl:
         from .report.machine import jsonl_lines
 
@@ -278,9 +304,11 @@ def parse_size(text: str) -> int:
     unit = t[-1:] if t[-1:] in units else ""
     try:
         value = float(t[: len(t) - len(unit)] if unit else t)
-    except ValueError:
+        if not 0 <= value < float("inf"):
+            raise ValueError
+        return int(value * units[unit])
+    except (ValueError, OverflowError):
         raise UsageError(f"--max-memory {text!r}: expected a size like 4G or 800M") from None
-    return int(value * units[unit])
 
 
 @app.command()
@@ -380,5 +408,10 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("STREAMCHECK_DEBUG") == "1":
             raise
-        print(f"streamcheck: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from .report.text import printable
+
+        print(
+            f"streamcheck: internal error: {printable(f'{type(exc).__name__}: {exc}')}",
+            file=sys.stderr,
+        )
         sys.exit(EXIT_FAILED_FILES)

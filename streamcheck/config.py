@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,31 +61,53 @@ class Config:
 
     def with_detectors(self, names: Iterable[str]) -> Config:
         """A copy running only ``names`` (validated; order follows the registry)."""
+        names = list(names)
+        if not all(isinstance(n, str) for n in names):
+            raise ParameterError(
+                f"detectors must be names, not {names!r}; known: {', '.join(REGISTRY)}"
+            )
         wanted = [n.strip() for n in names if n.strip()]
+        if not wanted:
+            raise ParameterError(f"no detector named; known: {', '.join(REGISTRY)}")
         probe = Config(detectors=tuple(wanted))  # validates names
         return dataclasses.replace(
             self, detectors=tuple(n for n in REGISTRY if n in probe.detectors)
         )
 
     def with_overrides(self, items: Iterable[str]) -> Config:
-        """A copy with ``detector.param=value`` overrides applied."""
-        params = dict(self.params)
+        """A copy with ``detector.param=value`` overrides (text, as ``--set`` gives them)."""
+        values = []
         for item in items:
             key, sep, raw = item.partition("=")
             det, dot, name = key.strip().partition(".")
             if not sep or not dot:
                 raise ParameterError(f"override {item!r} is not of the form detector.param=value")
+            values.append((det, name, raw.strip()))
+        return self.with_values(values)
+
+    def with_values(self, values: Iterable[tuple[str, str, Any]]) -> Config:
+        """A copy with (detector, parameter, value) set; a value may be text (parsed by the
+        parameter's type) or already typed (from TOML). Each is checked against the
+        parameter's declaration; errors name the key and what is allowed."""
+        params = dict(self.params)
+        for det, name, value in values:
+            key = f"{det}.{name}"
             if det not in REGISTRY:
                 raise ParameterError(
-                    f"unknown detector {det!r} in {item!r}; known: {', '.join(REGISTRY)}"
+                    f"unknown detector {det!r} in {key!r}; known: {', '.join(REGISTRY)}"
                 )
             current = params.get(det) or REGISTRY[det].Params()
             fields = {f.name: f for f in dataclasses.fields(current)}
             if name not in fields:
                 raise ParameterError(f"unknown parameter {key!r}; {det} has: {', '.join(fields)}")
-            value = _parse_value(raw.strip(), getattr(current, name), key)
+            default = getattr(current, name)
+            typed = (
+                _parse_value(value, default, key)
+                if isinstance(value, str) and not isinstance(default, str)
+                else _typed_value(value, default, key)
+            )
             try:
-                params[det] = dataclasses.replace(current, **{name: value})
+                params[det] = dataclasses.replace(current, **{name: typed})
             except ValueError as exc:
                 raise ParameterError(f"{key}: {exc}") from None
         return dataclasses.replace(self, params=params)
@@ -167,22 +190,32 @@ def load_config(
             raise ParameterError(f"cannot read config {str(path)!r}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ParameterError(f"config {str(path)!r} is not valid TOML: {exc}") from None
-    name = profile or data.pop("profile", None) or "default"
-    data.pop("profile", None)
+    source = str(path)
+    in_file = data.pop("profile", None)
+    if in_file is not None and not isinstance(in_file, str):
+        raise ParameterError(f'{source}: profile must be a name like "default", not {in_file!r}')
+    name = profile or in_file or "default"
     if name not in PROFILES:
         raise ParameterError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
     config = Config().with_overrides(PROFILES[name])
     detectors = data.pop("detectors", None)
-    expected = parse_expected(data.pop("expected", []), str(path))
-    file_overrides = []
+    if detectors is not None and (
+        not isinstance(detectors, list) or not all(isinstance(d, str) for d in detectors)
+    ):
+        raise ParameterError(
+            f'{source}: detectors must be a list of names like ["black", "freeze"], '
+            f"not {detectors!r}; known: {', '.join(REGISTRY)}"
+        )
+    expected = parse_expected(data.pop("expected", []), source)
+    file_values = []
     for det, table in data.items():
         if not isinstance(table, dict):
             raise ParameterError(
-                f"config key {det!r}: expected a [detector] table or profile/detectors; "
-                f"detectors: {', '.join(REGISTRY)}"
+                f"{source}: key {det!r}: expected a [detector] table or one of profile, "
+                f"detectors, expected; detectors: {', '.join(REGISTRY)}"
             )
-        file_overrides += [f"{det}.{k}={v}" for k, v in table.items()]
-    config = config.with_overrides(file_overrides).with_overrides(overrides)
+        file_values += [(det, k, v) for k, v in table.items()]
+    config = config.with_values(file_values).with_overrides(overrides)
     if detectors is not None:
         config = config.with_detectors(detectors)
     return dataclasses.replace(config, profile=name, expected=expected)
@@ -203,13 +236,19 @@ def parse_expected(entries: Any, source: str) -> tuple[Expected, ...]:
                 f"{where}: unknown key {', '.join(sorted(unknown))}; "
                 "allowed: start_s, end_s, detector, path, note"
             )
+        for key in ("detector", "path", "note"):
+            if key in entry and not isinstance(entry[key], str):
+                raise ParameterError(f"{where}: {key} must be text, not {entry[key]!r}")
         det = entry.get("detector")
         if det is not None and det not in REGISTRY:
             raise ParameterError(f"{where}: unknown detector {det!r}; known: {', '.join(REGISTRY)}")
-        try:
-            start, end = float(entry["start_s"]), float(entry["end_s"])
-        except (KeyError, TypeError, ValueError):
-            raise ParameterError(f"{where}: start_s and end_s (seconds) are required") from None
+        times = [entry.get("start_s"), entry.get("end_s")]
+        if not all(
+            isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t)
+            for t in times
+        ):
+            raise ParameterError(f"{where}: start_s and end_s (seconds, numbers) are required")
+        start, end = float(times[0]), float(times[1])  # type: ignore[arg-type]
         if end < start:
             raise ParameterError(f"{where}: end_s is before start_s")
         out.append(Expected(start, end, det, entry.get("path"), str(entry.get("note", ""))))
@@ -230,6 +269,25 @@ def sidecar_expected(media_path: str) -> tuple[Expected, ...]:
                 raise ParameterError(f"sidecar {side.name}: {exc}") from None
             return parse_expected(data.get("expected", []), side.name)
     return ()
+
+
+def _typed_value(value: Any, current: Any, key: str) -> Any:
+    """A TOML value for a parameter whose default is ``current``: the same type (a whole
+    number is fine for a float parameter)."""
+    ok = (
+        isinstance(value, bool)
+        if isinstance(current, bool)
+        else isinstance(value, int) and not isinstance(value, bool)
+        if isinstance(current, int)
+        else isinstance(value, (int, float)) and not isinstance(value, bool)
+        if isinstance(current, float)
+        else isinstance(value, type(current))
+    )
+    if not ok:
+        raise ParameterError(
+            f"{key}={value!r}: expected a {type(current).__name__} like {current!r}"
+        )
+    return float(value) if isinstance(current, float) else value
 
 
 def _parse_value(raw: str, current: Any, key: str) -> Any:

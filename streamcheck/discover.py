@@ -4,7 +4,9 @@ files to analyse: absolute paths, duplicates removed, in a deterministic (sorted
 Folders are walked recursively, following symbolic links but never into a folder already seen
 (symlink loops are safe); hidden files and folders (name starting with ".") are skipped. Inside
 folders a file counts as media by its extension (:data:`MEDIA_EXTENSIONS`, case-insensitive); a
-file named explicitly is always taken, whatever its extension.
+file named explicitly is always taken, whatever its extension. A folder that cannot be
+listed (permissions, an I/O error) is not skipped in silence: :func:`discover_all` returns it
+with the reason, and a run gives it a files.parquet row of its own (status ``error``).
 """
 
 from __future__ import annotations
@@ -33,10 +35,19 @@ def is_media_name(name: str) -> bool:
     return ext in MEDIA_EXTENSIONS
 
 
-def _walk(root: str, media_only: bool = True) -> Iterable[str]:
-    """Files under ``root``: hidden ones skipped, each real folder entered once."""
+def _walk(
+    root: str, media_only: bool = True, unreadable: list[tuple[str, str]] | None = None
+) -> Iterable[str]:
+    """Files under ``root``: hidden ones skipped, each real folder entered once; folders that
+    cannot be listed go to ``unreadable`` as (path, reason)."""
     seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+
+    def failed(exc: OSError) -> None:
+        if unreadable is not None and exc.filename is not None:
+            reason = exc.strerror or type(exc).__name__
+            unreadable.append((os.fsdecode(exc.filename), reason))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=failed):
         try:
             st = os.stat(dirpath)
         except OSError:
@@ -87,7 +98,10 @@ def _expand_glob(pattern: str) -> list[str]:
     """Files matching ``pattern``. ``**`` patterns are matched while walking the folder before
     the first wildcard with the loop-safe walker (glob's own ``**`` follows symlink loops)."""
     if "**" not in pattern:
-        return sorted(p for p in glob.glob(pattern) if not os.path.isdir(p))
+        try:
+            return sorted(p for p in glob.glob(pattern) if not os.path.isdir(p))
+        except re.error as exc:
+            raise UsageError(f"{pattern!r} is not a valid pattern ({exc})") from None
     parts = pattern.split(os.sep)
     base_parts = []
     for part in parts:
@@ -95,7 +109,10 @@ def _expand_glob(pattern: str) -> list[str]:
             break
         base_parts.append(part)
     base = os.sep.join(base_parts) or "."
-    regex = _glob_regex(pattern)
+    try:
+        regex = _glob_regex(pattern)
+    except re.error as exc:
+        raise UsageError(f"{pattern!r} is not a valid pattern ({exc})") from None
     return sorted(p for p in _walk(base, media_only=False) if regex.match(p))
 
 
@@ -104,23 +121,35 @@ def discover(inputs: Iterable[str], stdin: TextIO | None = None) -> list[str]:
 
     Raises :class:`UsageError` naming an input that does not exist (and is no glob matching
     anything)."""
+    return discover_all(inputs, stdin)[0]
+
+
+def discover_all(
+    inputs: Iterable[str], stdin: TextIO | None = None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """:func:`discover`, and the folders that could not be listed: (absolute path, reason)."""
     found: list[str] = []
+    unreadable: list[tuple[str, str]] = []
     for item in inputs:
         if item == "-":
             if stdin is None:
                 raise UsageError("'-' given but no standard input to read paths from")
             lines = [ln.rstrip("\r\n") for ln in stdin]
-            found += discover([ln for ln in lines if ln.strip()])
+            more, bad = discover_all([ln for ln in lines if ln.strip()])
+            found += more
+            unreadable += bad
             continue
         if os.path.isdir(item):
-            found += _walk(item)
+            found += _walk(item, unreadable=unreadable)
         elif os.path.lexists(item):
             found.append(item)  # named explicitly: taken even if broken or oddly named
         elif glob.has_magic(item):
             matches = _expand_glob(item)
             if not matches:
                 raise UsageError(f"no file matches {item!r}")
-            found += discover(matches)
+            more, bad = discover_all(matches)
+            found += more
+            unreadable += bad
         else:
             raise UsageError(f"no such file or folder: {item!r}")
     unique: dict[str, str] = {}
@@ -129,4 +158,5 @@ def discover(inputs: Iterable[str], stdin: TextIO | None = None) -> list[str]:
         apath = os.path.abspath(path)
         key = os.path.realpath(apath) if os.path.exists(apath) else apath
         unique.setdefault(key, apath)
-    return sorted(unique.values())
+    folders = sorted({os.path.abspath(p): why for p, why in unreadable}.items())
+    return sorted(unique.values()), folders

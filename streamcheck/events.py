@@ -6,6 +6,9 @@
   cut finding is kept when it still lasts its detector's minimum duration;
 - findings declared as there on purpose (``expected`` in the configuration, or a sidecar
   ``NAME.streamcheck.toml`` beside the file) are marked expected: kept, never failing a run;
+- at most :data:`MAX_PER_DETECTOR` findings per detector and file: past that, the rest become
+  one finding that spans them and says how many they are (a damaged file can hold 10⁵ timestamp
+  jumps; the report must stay a report, and the parent's memory bounded);
 - sorted by start time, then detector name.
 """
 
@@ -18,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from .detectors import RULES, Rule
 from .detectors.intervals import subtract
 from .model import EXPECTED_SLACK_S, Event, Expected
+
+MAX_PER_DETECTOR = 1000
 
 
 def _subtract(event: Event, holes: list[Event], inside: str) -> list[Event]:
@@ -106,4 +111,35 @@ def finalize(
         out = apply_rule(out, rule, (min_duration_s or {}).get(rule.detector, 0.0))
     if expected:
         out = mark_expected(out, expected, filename)
+    return bounded(sorted(out, key=lambda e: (e.start_s, e.detector, e.channel or -1)))
+
+
+def bounded(events: list[Event], most: int = MAX_PER_DETECTOR) -> list[Event]:
+    """``events`` (sorted by start) with each detector's findings past the first ``most`` - 1
+    folded into one finding spanning them; value = how many were folded."""
+    by_detector: dict[str, list[Event]] = {}
+    for ev in events:
+        by_detector.setdefault(ev.detector, []).append(ev)
+    crowded = {d for d, evs in by_detector.items() if len(evs) > most}
+    if not crowded:
+        return events
+    out = [ev for ev in events if ev.detector not in crowded]
+    for det in crowded:
+        evs = by_detector[det]
+        rest = evs[most - 1 :]
+        first = rest[0]
+        out += evs[: most - 1]
+        out.append(
+            dataclasses.replace(
+                first,
+                end_s=max(e.end_s for e in rest),
+                value=float(len(rest)),
+                unit="findings",
+                channel=None,
+                frame_end=max((e.frame_end for e in rest if e.frame_end is not None), default=None),
+                detail=f"{len(rest)} more {det} findings from here on, not listed one by one "
+                f"(the first: {first.detail.rstrip('.')}).",
+                severity=max((e.severity for e in rest), key=lambda s: s.rank),
+            )
+        )
     return sorted(out, key=lambda e: (e.start_s, e.detector, e.channel or -1))

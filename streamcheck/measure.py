@@ -52,7 +52,9 @@ class VideoMeasure:
         if self.metrics:
             frame.features["luma_mean"] = cv2.sumElems(small)[0] / small.size / frame.code_max
             prev = self._prev
-            if prev is not None and prev.shape == small.shape:
+            # a stream may change size or bit depth mid-way (a TS going 8 → 10 bit): the
+            # picture before is then not comparable
+            if prev is not None and prev.shape == small.shape and prev.dtype == small.dtype:
                 frame.features["motion"] = mean_abs_diff(small, prev, frame.code_max)
             self._prev = small
         if self.needs.blocks:

@@ -4,7 +4,9 @@ The columns derive from declarations: the measure step's video metrics
 (:data:`streamcheck.measure.VIDEO_METRICS`), every registered detector's ``publishes``, and
 the audio metrics below (:func:`columns`). Video features (what the measure step and the
 detectors put in each frame's ``features``) are merged over the frames that start in each
-second, each by its declared rule (mean, max or min). Audio of the
+second, each by its declared rule (mean, max or min). Seconds count from the file's start
+(its presentation time 0); what a file holds before it (codec priming shown at a negative
+time, as AAC in MPEG-TS and MP3 have) counts into second 0. Audio of the
 file's first audio stream gives RMS level (dBFS, the mean power of all channels) and sample peak
 (dBFS) per second, and the highest momentary loudness (LUFS, 400 ms windows, read every
 100 ms by the R128 meter) in each second. Levels of digital silence are floored at
@@ -63,7 +65,7 @@ class MetricsRecorder:
         self._momentary: dict[int, float] = {}
 
     def add_video(self, frame: VideoFrame) -> None:
-        sec = math.floor(frame.t_s)
+        sec = max(0, math.floor(frame.t_s))
         sums, counts = self._vsum[sec], self._vcount[sec]
         for name, value in frame.features.items():
             rule = self._rules.get(name, "mean")
@@ -79,7 +81,7 @@ class MetricsRecorder:
         if block.stream_index != self.audio_stream_index or block.n == 0:
             return
         for t, m, _ in block.loudness:
-            sec = math.floor(t)
+            sec = max(0, math.floor(t))
             if m > -120.0:
                 self._momentary[sec] = max(self._momentary.get(sec, -math.inf), m)
         x, mag = block.samples, block.magnitude
@@ -88,7 +90,7 @@ class MetricsRecorder:
         pos = 0
         while pos < block.n:
             t = t0 + pos / sr
-            sec = math.floor(t)
+            sec = max(0, math.floor(t))
             stop = min(block.n, max(pos + 1, math.ceil((sec + 1 - t0) * sr)))
             part = x[:, pos:stop]
             # the mean over channels of each sample's power, summed (vdot: one BLAS pass)

@@ -94,7 +94,9 @@ class VideoFrame:
     largest code value of the bit depth (255 at 8 bit, 1023 at 10 bit). ``corrupt`` is the
     decoder's own flag; ``decode_errors`` counts decoder error lines and failed packets
     attributed to this frame; ``dropped_before`` counts frames the decoder dropped (their
-    packets were read, no picture came out) just before it; ``evidence_t_s`` is the earliest
+    packets were read, no picture came out) just before it; ``lost_before_s`` is how many
+    seconds of the file's data just before it could not be read at all (damage the demuxer
+    had to resynchronise past); ``evidence_t_s`` is the earliest
     presentation time that evidence belongs to (a dropped picture's, a failed packet's).
     ``bars`` are the black bars (top, bottom, left, right) in full-resolution pixels, as the
     measure step found them (None for a black frame, which shows no bars); ``blocks`` the
@@ -121,6 +123,7 @@ class VideoFrame:
     corrupt: bool = False
     decode_errors: int = 0
     dropped_before: int = 0
+    lost_before_s: float = 0.0
     evidence_t_s: float | None = None
     bars: tuple[int, int, int, int] | None = (0, 0, 0, 0)
     blocks: np.ndarray | None = None

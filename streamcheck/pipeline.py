@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import reduce
 
 from .config import Config, sidecar_expected
-from .decode import DecodeStats, Media, iter_decoded, open_media
+from .decode import DecodeStats, Media, describe_error, iter_decoded, open_media
 from .detectors import REGISTRY, AnyFileDetector, AnyStreamDetector, FileDetector, StreamDetector
 from .detectors.decibels import amplitude_to_db
 from .errors import MediaOpenError, ParameterError
@@ -31,6 +31,7 @@ from .model import (
     FileResult,
     Needs,
     Status,
+    StreamFacts,
     VideoFrame,
 )
 from .thumbs import ThumbnailKeeper
@@ -57,35 +58,45 @@ def analyze_file(
     config: Config | None = None,
     *,
     on_open: Callable[[FileInfo], None] | None = None,
+    memory_limit: int | None = None,
 ) -> FileResult:
     """Analyse one media file with ``config`` (default: every detector, default parameters).
 
     Returns a :class:`FileResult` whatever happens: ``status=ok`` with the findings and
     metrics, or ``status=error`` with the reason (and whatever was found before it).
     ``on_open`` is called with the file's facts once the container is open (the runner uses it
-    to set the file's time limit from its duration)."""
+    to set the file's time limit from its duration); ``memory_limit`` (bytes), the limit this
+    process runs under, is named when memory runs out."""
     config = config or Config()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     apath = os.path.abspath(os.fspath(path))
     result = FileResult(info=file_info(apath))
+    stats = DecodeStats()
     try:
-        _run(apath, config, result, on_open)
+        _run(apath, config, result, stats, on_open)
     except (MediaOpenError, ParameterError) as exc:
         result.status, result.error = Status.ERROR, str(exc)
-    except MemoryError:
-        result.status = Status.ERROR
-        result.error = "out of memory while decoding (the worker's memory limit was reached)"
     except Exception as exc:  # one file's failure must never cost the run
         if os.environ.get("STREAMCHECK_DEBUG") == "1":
             raise
-        if getattr(exc, "errno", None) == errno.ENOMEM:
-            result.status = Status.ERROR
-            result.error = "out of memory while decoding (the worker's memory limit was reached)"
-            return _timed(result, wall0, cpu0)
-        msg = str(exc).splitlines()[0] if str(exc) else ""
         result.status = Status.ERROR
-        result.error = f"{type(exc).__name__}: {msg}".rstrip(": ")
+        if isinstance(exc, MemoryError) or getattr(exc, "errno", None) == errno.ENOMEM:
+            limit = f" (limit {format_size(memory_limit)})" if memory_limit else ""
+            what = str(exc).splitlines()[0] if str(exc) else "the pictures or sound need more"
+            result.error = f"out of memory{limit}: {what} at {stats.end_s:.3f} s"
+        else:
+            result.error = describe_error(exc)
     return _timed(result, wall0, cpu0)
+
+
+def format_size(n: int) -> str:
+    """``1G``, ``800M``, ``512K``: a byte count as ``--max-memory`` takes it."""
+    for unit, size in (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if n >= size and n % size == 0:
+            return f"{n // size}{unit}"
+        if n >= size:
+            return f"{n / size:.1f}{unit}"
+    return f"{n}B"
 
 
 def _timed(result: FileResult, wall0: float, cpu0: float) -> FileResult:
@@ -128,6 +139,7 @@ def _run(
     path: str,
     config: Config,
     result: FileResult,
+    stats: DecodeStats,
     on_open: Callable[[FileInfo], None] | None,
 ) -> None:
     info = result.info
@@ -144,7 +156,6 @@ def _run(
             for idx, dets in audio_dets.items()
         }
         recorder = MetricsRecorder(media.audio[0].index if media.audio else None)
-        stats = DecodeStats()
 
         decoded = iter_decoded(
             media, stats, threads=config.decoder_threads, column_step=video_needs.column_step
@@ -175,6 +186,10 @@ def _run(
             for det in dets:
                 events += det.finish(end)
         declared = media.declared_duration_s
+        unknown = [
+            StreamFacts(info=s, messages=["FFmpeg has no decoder for its codec"])
+            for s in media.undecodable
+        ]
         first_audio = media.audio[0].index if media.audio else None
         has_video = media.video is not None
 
@@ -195,7 +210,7 @@ def _run(
     duration = info.duration_s or 0.0
     data_ends = _data_end(stats, declared)
     facts = FileFacts(
-        streams=list(stats.streams.values()),
+        streams=[*stats.streams.values(), *unknown],
         duration_s=duration,
         declared_duration_s=declared,
         data_ends_at_s=data_ends,

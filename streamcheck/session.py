@@ -7,10 +7,14 @@ that a Python user gets the same reports and files as the command::
     print(outcome.exit_code("error"), len(outcome.results))
 
 Everything that can be checked before analysing anything is checked first (inputs, the output
-folder, the JUnit file's folder) and refused with a :class:`~streamcheck.errors.UsageError`.
-Finished files are written to part files as they come (:mod:`.report.store`), so an
-interruption (KeyboardInterrupt; the command turns SIGTERM into one) still ends with the final
-reports of every finished file, and a later ``incremental`` run resumes.
+folder and its lock, the JUnit file's folder) and refused with a
+:class:`~streamcheck.errors.UsageError`. Finished files are written to part files as they come
+(:mod:`.report.store`), so an interruption (KeyboardInterrupt; the command turns SIGTERM into
+one) still ends with the final reports of every finished file, and a later ``incremental`` run
+resumes. Run-level trouble never costs the results: an earlier report that cannot be read is
+set aside and its files analysed again; a folder that cannot be listed gets a row of its own;
+reports that cannot be written (a full disk) leave the part files for a later
+``--incremental`` run and say so (``RunOutcome.problems``, exit code 3).
 """
 
 from __future__ import annotations
@@ -23,17 +27,25 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ._version import __version__
 from .config import Config
 from .decode import versions
-from .discover import discover
+from .discover import discover_all
 from .errors import UsageError
 from .exitcodes import EXIT_FAILED_FILES, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 from .model import FileResult, Severity, Status
+from .pipeline import failed_result
 from .report.parquet import check_writable, write_reports, write_thumbnails
-from .report.store import PartWriter, clear_parts, load_previous, plan_incremental
+from .report.store import (
+    PARTS_DIR,
+    OutputLock,
+    PartWriter,
+    clear_parts,
+    load_previous,
+    plan_incremental,
+)
 from .runner import scan_files
 
 FAIL_ON = ("info", "warning", "error", "never")
@@ -55,9 +67,12 @@ def exit_code(results: Iterable[FileResult], fail_on: str = "error") -> int:
 
 @dataclass
 class RunOutcome:
-    """What a run did: the results of the files analysed now (in the order they finished),
-    how many files were named and how many were kept unchanged from earlier runs, whether it
-    was interrupted, its wall time, the reports written and the run's metadata."""
+    """What a run did: the results of the files analysed now (in the order they finished;
+    folders that could not be listed included, as ``error`` rows), how many files were named
+    and how many were kept unchanged from earlier runs, whether it was interrupted, its wall
+    time, the reports written, the run's metadata; ``notes`` the user should read (earlier
+    reports set aside) and ``problems`` that fail the run (reports that could not be
+    written)."""
 
     out: Path
     results: list[FileResult]
@@ -67,10 +82,17 @@ class RunOutcome:
     wall_s: float
     reports: dict[str, Path] = field(default_factory=dict)
     run_meta: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     def exit_code(self, fail_on: str = "error") -> int:
-        """The exit code of the contract (130 when interrupted)."""
-        return EXIT_INTERRUPTED if self.interrupted else exit_code(self.results, fail_on)
+        """The exit code of the contract (130 when interrupted; 3 when a report could not be
+        written)."""
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        if self.problems:
+            return EXIT_FAILED_FILES
+        return exit_code(self.results, fail_on)
 
 
 def prepare(
@@ -79,11 +101,12 @@ def prepare(
     out: str | os.PathLike[str],
     junit: str | os.PathLike[str] | None = None,
     stdin: TextIO | None = None,
-) -> list[str]:
-    """The media files named by ``paths``, after checking that every output can be written;
-    raises :class:`UsageError` before any work otherwise."""
-    files = discover(paths, stdin=stdin)
-    if not files:
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The media files named by ``paths`` and the folders that could not be listed (path,
+    reason), after checking that every output can be written; raises :class:`UsageError`
+    before any work otherwise."""
+    files, unreadable = discover_all(paths, stdin=stdin)
+    if not files and not unreadable:
         raise UsageError(f"no media files found in {', '.join(map(repr, paths))}")
     try:
         check_writable(out)
@@ -95,7 +118,9 @@ def prepare(
         folder = Path(junit).parent
         if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
             raise UsageError(f"--junit {str(junit)!r}: folder {str(folder)!r} is not writable")
-    return files
+        if Path(junit).is_dir():
+            raise UsageError(f"--junit {str(junit)!r} is a folder; name a file")
+    return files, unreadable
 
 
 def run(
@@ -124,12 +149,52 @@ def run(
     of files to analyse, ``on_result(result)`` as each finishes (progress display). The other
     options are :func:`streamcheck.runner.scan_files`'s."""
     config = config or Config()
+    if file_timeout is not None and not 0 < file_timeout < float("inf"):
+        raise UsageError(f"file_timeout {file_timeout!r}: expected a number of seconds above 0")
+    if max_memory is not None and max_memory < 0:
+        raise UsageError(f"max_memory {max_memory!r}: expected bytes, 0 for no limit")
     if fail_on not in FAIL_ON:
         raise UsageError(f"fail_on {fail_on!r}: expected one of {', '.join(FAIL_ON)}")
     if html:
         config = dataclasses.replace(config, thumbnails=True)
-    files = prepare(paths, out=out, junit=junit, stdin=stdin)
+    files, unreadable = prepare(paths, out=out, junit=junit, stdin=stdin)
     out = Path(out)
+    with OutputLock(out):
+        return _run_locked(
+            files,
+            unreadable,
+            config,
+            out,
+            incremental=incremental,
+            scan_options={
+                "jobs": jobs,
+                "file_timeout": file_timeout,
+                "max_memory": max_memory,
+                "scheduler": scheduler,
+            },
+            html=html,
+            junit=junit,
+            fail_on=fail_on,
+            on_start=on_start,
+            on_result=on_result,
+        )
+
+
+def _run_locked(
+    files: list[str],
+    unreadable: list[tuple[str, str]],
+    config: Config,
+    out: Path,
+    *,
+    incremental: bool,
+    scan_options: dict[str, Any],
+    html: bool,
+    junit: str | os.PathLike[str] | None,
+    fail_on: str,
+    on_start: Callable[[int], None] | None,
+    on_result: Callable[[FileResult], None] | None,
+) -> RunOutcome:
+    """:func:`run` once the output folder is ours."""
     ffmpeg, pyav = versions()
     run_meta = {
         "version": __version__,
@@ -142,47 +207,62 @@ def run(
     digest = config.digest()
     keep = None
     todo = files
+    notes: list[str] = []
+    problems: list[str] = []
     if incremental:
-        todo, keep = plan_incremental(files, load_previous(out), digest)
+        previous, notes = load_previous(out)
+        todo, keep = plan_incremental(files, previous, digest)
     else:
         clear_parts(out)  # a killed run's leftovers: this run starts afresh
     if on_start is not None:
-        on_start(len(todo))
+        on_start(len(todo) + len(unreadable))
     results: list[FileResult] = []
     interrupted = False
     t0 = time.perf_counter()
     parts = PartWriter(out, digest)
-    try:
-        for r in scan_files(
-            todo,
-            config,
-            jobs=jobs,
-            file_timeout=file_timeout,
-            max_memory=max_memory,
-            scheduler=scheduler,
-        ):
-            results.append(r)
+
+    def done(r: FileResult) -> None:
+        results.append(r)
+        try:
             write_thumbnails(r, out)
-            parts.add(r)
-            if on_result is not None:
-                on_result(r)
+        except OSError as exc:
+            problems.append(f"thumbnails of {r.path} could not be written: {exc.strerror}")
+        parts.add(r)
+        if on_result is not None:
+            on_result(r)
+
+    try:
+        for folder, reason in unreadable:
+            done(
+                failed_result(
+                    folder,
+                    Status.ERROR,
+                    f"cannot list this folder ({reason}); the files in it were not checked",
+                )
+            )
+        for r in scan_files(todo, config, **scan_options):
+            done(r)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         parts.close()
     wall = time.perf_counter() - t0
     run_meta["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
-    reports = write_reports(results, out, run_meta, config_digest=digest, keep=keep)
-    if junit is not None:
-        from .report.machine import write_junit
+    reports: dict[str, Path] = {}
+    try:
+        reports = write_reports(results, out, run_meta, config_digest=digest, keep=keep)
+        if junit is not None:
+            from .report.machine import write_junit
 
-        write_junit(results, junit, fail_on)
-        reports["junit"] = Path(junit)
-    if html:
-        from .report.html import write_html
+            write_junit(results, junit, fail_on)
+            reports["junit"] = Path(junit)
+        if html:
+            from .report.html import write_html
 
-        reports["html"] = write_html(out)
-    if not interrupted:
+            reports["html"] = write_html(out)
+    except OSError as exc:
+        problems.append(_write_failure(exc, out, results, parts))
+    if not interrupted and not problems:
         clear_parts(out)
     return RunOutcome(
         out=out,
@@ -193,4 +273,21 @@ def run(
         wall_s=wall,
         reports=reports,
         run_meta=run_meta,
+        notes=notes,
+        problems=problems,
     )
+
+
+def _write_failure(exc: OSError, out: Path, results: list[FileResult], parts: PartWriter) -> str:
+    """One line for a report that could not be written: which, why, how much room it needs,
+    and where the results are kept meanwhile."""
+    name = Path(exc.filename).name if exc.filename else "a report"
+    need = sum(len(r.events) * 300 + len(r.metrics.get("t_s", [])) * 100 for r in results)
+    room = f" (it needs about {max(need, 1 << 20) / 1e6:.0f} MB)" if exc.errno else ""
+    kept = (
+        f"the results of {len(results)} file(s) are kept in {out / PARTS_DIR}: run the same "
+        "command with --incremental to finish"
+        if parts.error is None
+        else "the part files could not be written either"
+    )
+    return f"could not write {name} in {out}: {exc.strerror or exc}{room}; {kept}"

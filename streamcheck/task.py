@@ -114,7 +114,8 @@ def _child(path: str, config: Config, max_memory: int | None, conn: Connection) 
     if os.environ.get(HANG_ENV) == name:
         while True:
             time.sleep(1)
-    conn.send(("result", analyze_file(path, config, on_open=on_open)))
+    result = analyze_file(path, config, on_open=on_open, memory_limit=max_memory)
+    conn.send(("result", result))
     conn.close()
 
 

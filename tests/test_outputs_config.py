@@ -28,7 +28,9 @@ def test_jsonl_and_junit(two: Path, tmp_path: Path):
     out, junit = tmp_path / "rep", tmp_path / "junit.xml"
     r = run("scan", str(two), "-o", str(out), "--format", "jsonl", "--junit", str(junit))
     assert r.returncode == 1
-    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    lines = [x for x in records if x["type"] == "finding"]
+    assert [x["type"] for x in records].count("file") == 2
     assert len(lines) == pq.read_table(out / "defects.parquet").num_rows == 4
     assert {x["detector"] for x in lines} == {"black", "freeze", "silence", "clipping"}
     assert "Total:" in r.stderr  # the summary went to stderr
@@ -52,7 +54,8 @@ def test_profiles(two: Path, tmp_path: Path):
         "--format",
         "jsonl",
     )
-    detectors = {json.loads(line)["detector"] for line in r.stdout.splitlines()}
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    detectors = {x["detector"] for x in records if x["type"] == "finding"}
     assert "loudness" in detectors  # both files are far louder than −23 LUFS
     r = run("scan", str(two), "--profile", "loud")
     assert r.returncode == 2 and "broadcast-ebu" in r.stderr
@@ -69,11 +72,13 @@ def test_config_file_and_its_errors(two: Path, tmp_path: Path):
     r = run(
         "scan", str(two), "-o", str(tmp_path / "rep"), "--config", str(cfg), "--format", "jsonl"
     )
-    detectors = [json.loads(line)["detector"] for line in r.stdout.splitlines()]
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    detectors = [x["detector"] for x in records if x["type"] == "finding"]
     assert "black" not in detectors and "freeze" in detectors  # 2.4 s of black < 3 s
     (tmp_path / "streamcheck.toml").write_text('detectors = ["silence"]\n')
     r = run("scan", str(two), "-o", str(tmp_path / "rep2"), "--format", "jsonl", cwd=tmp_path)
-    assert {json.loads(line)["detector"] for line in r.stdout.splitlines()} == {"silence"}
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert {x["detector"] for x in records if x["type"] == "finding"} == {"silence"}
     cfg.write_text("[black]\nmin_duration = 3\n")
     r = run("scan", str(two), "--config", str(cfg))
     assert r.returncode == 2 and "black.min_duration" in r.stderr and "min_duration_s" in r.stderr
@@ -173,7 +178,8 @@ def test_expected_events_are_kept_and_never_fail(two: Path, tmp_path: Path):
     assert len(rows) == 4 and all(x["expected"] for x in rows)
     black = next(x for x in rows if x["detector"] == "black")
     assert "(expected: planned black)" in black["detail"]
-    assert all(json.loads(line)["expected"] for line in r.stdout.splitlines())
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert all(x["expected"] for x in records if x["type"] == "finding")
     files = {Path(x["path"]).name: x for x in pq.read_table(out / "files.parquet").to_pylist()}
     assert files["h264_aac_mp4.mp4"]["worst_severity"] is None
     cfg.write_text('[[expected]]\ndetector = "blak"\nstart_s = 0\nend_s = 1\n')

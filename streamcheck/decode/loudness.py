@@ -18,6 +18,7 @@ import av
 import av.filter
 
 from ..model import LoudnessSummary
+from .messages import describe_error
 
 SILENT = -120.0  # what the filter reports (LUFS) before its first full window
 
@@ -100,7 +101,7 @@ class R128Meter:
             self._unread += frame.samples
             return out + self._drain()
         except (av.FFmpegError, ValueError) as exc:
-            self.error = f"loudness meter stopped: {exc}"
+            self.error = f"loudness meter stopped: {describe_error(exc)}"
             return []
 
     def _drain(self, flush: bool = False) -> list[tuple[float, float, float]]:

@@ -14,6 +14,7 @@ import av
 from ..errors import MediaOpenError
 from ..model import FileInfo, StreamInfo
 from .anomalies import LogTap
+from .declared import declared_duration
 
 _ATTACHED_PIC = int(av.stream.Disposition.attached_pic)
 
@@ -34,6 +35,8 @@ class Media:
     video: av.video.stream.VideoStream | None
     audio: list[av.audio.stream.AudioStream] = field(default_factory=list)
     origin_s: float = 0.0
+    path: str = ""
+    undecodable: list[StreamInfo] = field(default_factory=list)  # codecs FFmpeg cannot decode
 
     def info_of(self, stream: av.stream.Stream) -> StreamInfo:
         """The :class:`StreamInfo` detectors get for ``stream``."""
@@ -68,9 +71,14 @@ class Media:
 
     @property
     def declared_duration_s(self) -> float | None:
-        """Duration the container header states, for formats that store one (MP4/MOV,
-        Matroska/WebM, WAV); None for formats where FFmpeg estimates it (MPEG-TS…)."""
+        """Duration the file's header states: read by us where FFmpeg trusts the data instead
+        (WAV/RF64, FLAC, MP3 with a Xing/Info header: :mod:`.declared`), else the container's
+        for formats that store one (MP4/MOV, Matroska/WebM, MXF, AVI); None for formats where
+        FFmpeg estimates it (MPEG-TS…)."""
         c = self.container
+        own = declared_duration(self.path, c.format.name) if self.path else None
+        if own is not None:
+            return own
         stored = ("mov", "matroska", "wav", "w64", "mxf", "avi")
         if c.duration is None or not any(c.format.name.startswith(f) for f in stored):
             return None
@@ -145,16 +153,28 @@ def open_media(path: str | os.PathLike[str]) -> Iterator[Media]:
         container.close()
         raise MediaOpenError(f"a still image ({fmt.removesuffix('_pipe')}), not a recording")
     try:
-        videos = [s for s in container.streams.video if not (int(s.disposition) & _ATTACHED_PIC)]
+        pictures = [s for s in container.streams.video if not (int(s.disposition) & _ATTACHED_PIC)]
+        videos = [s for s in pictures if s.codec_context is not None]
         audio = [s for s in container.streams.audio if s.codec_context is not None]
+        undecodable = [
+            StreamInfo(index=s.index, kind=s.type, codec="unknown")
+            for s in [*pictures, *container.streams.audio]
+            if s.codec_context is None
+        ]
         if not videos and not audio:
-            raise MediaOpenError("no audio or video stream")
+            raise MediaOpenError(
+                "no audio or video stream FFmpeg can decode"
+                if undecodable
+                else "no audio or video stream"
+            )
         start = container.start_time
         media = Media(
             container=container,
             video=videos[0] if videos else None,
             audio=audio,
             origin_s=start / av.time_base if start is not None else 0.0,
+            path=os.fspath(path),
+            undecodable=undecodable,
         )
         yield media
     finally:

@@ -8,6 +8,7 @@ and failed packets are attributed to the stream and time of the packet being dec
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from ..model import AudioBlock, StreamFacts, VideoFrame
 from .anomalies import MAX_MESSAGES, DropTracker, LogTap
 from .audio import block_samples
 from .loudness import R128Meter
+from .messages import describe_error
 from .probe import Media
 from .video import luma_plane, nominal_range, subsample_step
 
@@ -32,6 +34,7 @@ class DecodeStats:
     packets: int = 0
     demux_error: str | None = None
     demux_error_at_s: float | None = None
+    damage: list[tuple[float, float]] = field(default_factory=list)  # unreadable stretches, s
 
     @property
     def end_s(self) -> float:
@@ -47,6 +50,9 @@ class DecodeStats:
 # 0.2 s 3.4–3.6 s, 0.4 s 3.1–3.3 s. The detectors are exact to the sample across blocks, and a
 # block of 5.1 float is 460 KB: memory stays small and flat.
 BLOCK_S = 0.4
+# times the demuxer may lose sync in damaged data and be asked to go on (each time it scans up
+# to its resync size, 64 KiB for MPEG-TS: 10 000 covers about 650 MB of garbage)
+MAX_RESYNCS = 10_000
 # frames further from where the block's samples end than this (plus one tick of the stream's
 # time base: Matroska and FLV store milliseconds, so AAC's 21.33 ms frames land up to 1 ms off)
 # start a new block; far below the 5 ms a timestamp_gap finding needs
@@ -174,26 +180,50 @@ def _loop(
     a_next_t: dict[int, float] = {}
 
     packets = media.container.demux(*streams)
+    resyncs = 0
+    damage_from: float | None = None  # where the data became unreadable, until a packet again
+    lost_s = 0.0  # seconds of unreadable data not yet told to a picture
     while True:
         try:
             packet = next(packets)
         except StopIteration:
             break
-        except (av.FFmpegError, OSError) as exc:  # the container itself is damaged or cut
-            stats.demux_error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        except (av.FFmpegError, OSError) as exc:
+            if exc.errno == errno.ENOMEM:
+                raise MemoryError(f"reading {describe_error(exc)}") from None
+            if exc.errno == errno.EAGAIN and resyncs < MAX_RESYNCS:
+                # not the end of the data: the demuxer lost sync in damaged data (MPEG-TS:
+                # "max resync size reached") and goes on scanning when asked again, as FFmpeg
+                # does; the damaged stretch becomes decode evidence
+                resyncs += 1
+                if damage_from is None:
+                    damage_from = stats.end_s
+                    if video is not None:
+                        pending_errors.append(damage_from)
+                packets = media.container.demux(*streams)
+                continue
+            # the container itself is cut or broken past repair
+            stats.demux_error = describe_error(exc)
             stats.demux_error_at_s = stats.end_s
             break
         stats.packets += 1
         facts = stats.streams[packet.stream.index]
         is_video = video is not None and packet.stream.index == video.index
         p_time = _packet_time(packet, time_bases[packet.stream.index], origin)
+        if damage_from is not None and p_time is not None:
+            stats.damage.append((damage_from, max(damage_from, p_time)))
+            _note_error(facts, f"damaged data from {damage_from:.3f} s to {p_time:.3f} s")
+            lost_s += max(0.0, p_time - damage_from)
+            damage_from = None
         if is_video and packet.size:
             drops.packet(p_time, packet.is_discard)
         try:
             frames = packet.decode()
         except (av.FFmpegError, ValueError) as exc:
+            if getattr(exc, "errno", None) == errno.ENOMEM:
+                raise MemoryError(f"decoding needs more ({describe_error(exc)})") from None
             frames = []
-            _note_error(facts, str(exc).splitlines()[0])
+            _note_error(facts, describe_error(exc))
             if is_video:
                 pending_errors.append(p_time if p_time is not None else v_next_t)
         for name, message in tap.take():
@@ -239,11 +269,13 @@ def _loop(
                     corrupt=bool(frame.is_corrupt),
                     decode_errors=errors,
                     dropped_before=dropped,
+                    lost_before_s=lost_s,
                     evidence_t_s=evidence,
                     columns=columns,
                     columns_step=column_step or 0,
                 )
                 v_index += 1
+                lost_s = 0.0
                 v_next_t = t_s + dur
                 v_facts.items += 1
                 v_facts.end_s = max(v_facts.end_s or 0.0, v_next_t)

@@ -34,7 +34,12 @@ class DecodeErrorDetector(VideoDetector[DecodeErrorParams]):
         self.tracker = RunTracker()
 
     def update(self, frame: VideoFrame) -> None:
-        damaged = frame.corrupt or frame.decode_errors > 0 or frame.dropped_before > 0
+        damaged = (
+            frame.corrupt
+            or frame.decode_errors > 0
+            or frame.dropped_before > 0
+            or frame.lost_before_s > 0
+        )
         # a run goes on through the pictures predicted from damaged ones, to a clean keyframe
         active = damaged or (self.tracker.active and not frame.key_frame)
         start = frame.t_s
@@ -44,11 +49,14 @@ class DecodeErrorDetector(VideoDetector[DecodeErrorParams]):
             "errors": frame.decode_errors,
             "dropped": frame.dropped_before,
             "corrupt": int(frame.corrupt),
+            "lost_ms": round(frame.lost_before_s * 1000),
         }
         self.track(self.tracker.update(active, start, frame.index, counts=counts))
 
     def on_run(self, run: Interval) -> None:
         parts = []
+        if run.counts["lost_ms"]:
+            parts.append(f"{run.counts['lost_ms'] / 1000:.2f} s of unreadable data")
         if run.counts["errors"]:
             parts.append(f"{run.counts['errors']} decoder error(s)")
         if run.counts["dropped"]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import html
 import itertools
+import math
 import os
 from collections import Counter
 from pathlib import Path
@@ -36,6 +37,7 @@ PLOT_POINTS = 400  # at most this many points per plotted series (seconds are me
 OPEN_ALL_UP_TO = 12  # in runs this small every section with findings is opened
 OPEN_WORST = 5  # in larger runs the first (worst) sections with findings are opened
 MIN_MARK = 2.0  # narrowest timeline mark (user units of 1000): one frame stays visible
+MAX_FINDINGS_ROWS = 200  # findings listed per file (the rest: in defects.parquet)
 
 SEVERITY_COLOUR = {Severity.ERROR: "#d62728", Severity.WARNING: "#e8a200", Severity.INFO: "#1f8fd6"}
 STATUS_COLOUR = {
@@ -129,9 +131,23 @@ def _span(e: Event, duration: float) -> tuple[float, float]:
     return min(x, TIMELINE_UNITS - MIN_MARK), w
 
 
+def _visible(events: list[Event], duration: float) -> list[Event]:
+    """The findings a timeline can show: where several fall on the same spot (a mark's
+    width), only the worst of them; so a bar holds at most TIMELINE_UNITS / MIN_MARK marks
+    whatever the file holds."""
+    best: dict[int, Event] = {}
+    for e in events:
+        cell = int(_span(e, duration)[0] // MIN_MARK)
+        kept = best.get(cell)
+        if kept is None or (e.severity.rank, -e.expected) > (kept.severity.rank, -kept.expected):
+            best[cell] = e
+    return list(best.values())
+
+
 def timeline_svg(r: FileResult) -> str:
     """The file's bar: its duration as TIMELINE_UNITS across, one rect per timed finding
-    (errors drawn last, on top), with the finding as its tooltip."""
+    (errors drawn last, on top; one per spot where many fall together), with the finding as
+    its tooltip."""
     duration = r.info.duration_s or 0.0
     parts = [
         f'<svg class="timeline" viewBox="0 0 {TIMELINE_UNITS} 10" preserveAspectRatio="none"'
@@ -139,7 +155,8 @@ def timeline_svg(r: FileResult) -> str:
         f'<rect class="track" x="0" y="0" width="{TIMELINE_UNITS}" height="10" fill="#e8e8e8"/>',
     ]
     if duration > 0:
-        for e in sorted(filter(has_place_in_time, r.events), key=lambda e: e.severity.rank):
+        timed = _visible([e for e in r.events if has_place_in_time(e)], duration)
+        for e in sorted(timed, key=lambda e: e.severity.rank):
             x, w = _span(e, duration)
             colour = "#aaa" if e.expected else SEVERITY_COLOUR[e.severity]
             tip = f"{e.detector} {e.severity.value} {hms(e.start_s)}–{hms(e.end_s)}: {e.detail}"
@@ -180,7 +197,7 @@ def chart_svg(
         f'<svg class="chart" viewBox="0 0 {TIMELINE_UNITS} {height:g}"'
         ' preserveAspectRatio="none" role="img">'
     ]
-    for e in events:
+    for e in _visible(events, duration):
         x, w = _span(e, duration)
         colour = "#ccc" if e.expected else SEVERITY_COLOUR[e.severity]
         parts.append(
@@ -279,8 +296,14 @@ TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 1
 
 
 def _ticks(duration: float, most: int = 8) -> list[float]:
-    """Round times (seconds) for a time axis: the finest step giving at most ``most`` ticks."""
-    step = next((s for s in TICK_STEPS_S if duration / s <= most), TICK_STEPS_S[-1])
+    """Round times (seconds) for a time axis: the finest step giving at most ``most`` ticks
+    (past 4 hours a step of 1, 2 or 5 × a power of ten hours, so even an absurd duration gets
+    at most ``most`` + 1 ticks)."""
+    step: float = next((s for s in TICK_STEPS_S if duration / s <= most), 0)
+    if not step:
+        hours = duration / 3600 / most
+        power = 10 ** math.floor(math.log10(hours)) if hours > 0 else 1
+        step = 3600 * next(m * power for m in (1, 2, 5, 10) if m * power >= hours)
     return [k * step for k in range(int(duration // step) + 1)]
 
 
@@ -290,15 +313,35 @@ def _tick_label(t: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+MAX_THUMB_BYTES = 1 << 20  # our thumbnails are a few kB
+
+
+def thumbnail_bytes(out: Path, rel: str) -> bytes | None:
+    """The JPEG a report's ``thumbnail`` column names, or None. Only a file inside the
+    report's own ``thumbs/`` folder (after resolving links and ``..``), of plausible size and
+    with JPEG content, is read: the column comes from a Parquet file that anyone may have
+    written, and must not be a way to embed ``/etc/passwd`` in a page."""
+    folder = (out / "thumbs").resolve()
+    try:
+        target = (out / rel).resolve()
+        if folder not in target.parents or not target.is_file():
+            return None
+        if target.stat().st_size > MAX_THUMB_BYTES:
+            return None
+        data = target.read_bytes()
+    except (OSError, ValueError):
+        return None
+    return data if data[:3] == b"\xff\xd8\xff" else None
+
+
 def _thumb(out: Path, rel: str | None, alt: str, cache: dict[str, str]) -> str:
     """An <img> of a thumbnail as a data: URL (``cache``: one file's encoded images, since
     findings that start on the same picture share it)."""
     if not rel:
         return ""
     if rel not in cache:
-        try:
-            data = (out / rel).read_bytes()
-        except OSError:
+        data = thumbnail_bytes(out, rel)
+        if data is None:
             return ""
         cache[rel] = base64.b64encode(data).decode()
     return f'<img alt="{_esc(alt)}" title="{_esc(alt)}" src="data:image/jpeg;base64,{cache[rel]}">'
@@ -312,7 +355,8 @@ def _findings_table(out: Path, r: FileResult) -> str:
         "<table class='findings'><tr><th>time</th><th>detector</th><th>severity</th>"
         "<th>detail</th><th>pictures</th></tr>"
     ]
-    for e in sorted(r.events, key=lambda e: (e.start_s, e.detector)):
+    ordered = sorted(r.events, key=lambda e: (e.start_s, e.detector))
+    for e in ordered[:MAX_FINDINGS_ROWS]:
         when = f"{hms(e.start_s)} – {hms(e.end_s)}"
         pictures = _thumb(out, e.thumbnail, f"{e.detector} at {hms(e.start_s)}", cache)
         if e.thumbnail_middle:
@@ -327,6 +371,11 @@ def _findings_table(out: Path, r: FileResult) -> str:
             f"<td class='time'>{when}</td><td>{_esc(e.detector)}</td>"
             f"<td><span class='badge sev-{'none' if e.expected else e.severity.value}'>"
             f"{sev}</span></td><td>{_esc(channel + e.detail)}</td><td>{pictures}</td></tr>"
+        )
+    if len(ordered) > MAX_FINDINGS_ROWS:
+        rows.append(
+            f"<tr><td colspan='5'>… and {len(ordered) - MAX_FINDINGS_ROWS} more findings: see "
+            "defects.parquet</td></tr>"
         )
     rows.append("</table>")
     return "".join(rows)
@@ -366,11 +415,13 @@ def file_section(
         f"<span class='badge status' style='background:{STATUS_COLOUR[r.status]}'>"
         f"{r.status.value}</span>"
     )
-    worst_badge = (
-        f"<span class='badge worst sev-{worst.value}'>{worst.value}</span>"
-        if worst
-        else "<span class='badge worst sev-none'>clean</span>"
-    )
+    # the status badge says what happened to the file; this one what was found in it
+    if worst:
+        worst_badge = f"<span class='badge worst sev-{worst.value}'>worst: {worst.value}</span>"
+    elif r.status is Status.OK:
+        worst_badge = "<span class='badge worst sev-none'>clean</span>"
+    else:  # not analysed (or only in part): nothing to call it clean
+        worst_badge = "<span class='badge worst sev-none'>no findings</span>"
     body = [f"<div class='facts'>{hms(r.info.duration_s)} · {_facts(r)}</div>"]
     if r.error:
         body.append(f"<div class='reason'>{_esc(r.error)}</div>")

@@ -1,5 +1,6 @@
-"""Outputs for machines: JSON lines (one finding per line) and JUnit XML (a test case per
-media file) for CI dashboards."""
+"""Outputs for machines: JSON lines (a record per media file and per finding) and JUnit XML
+(a test case per media file) for CI dashboards. Names and messages from the files are made
+safe for each format (valid UTF-8 for JSON, XML 1.0 characters only for JUnit)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,31 @@ from pathlib import Path
 from ..model import FileResult, Severity, Status
 from .parquet import defect_row
 from .summary import hms
+from .text import path_text, xml_safe
+
+
+def file_record(r: FileResult) -> dict[str, object]:
+    """The JSON-lines record of one media file: what happened to it and what was found."""
+    worst = r.worst_severity
+    return {
+        "type": "file",
+        "path": path_text(r.path),
+        "status": r.status.value,
+        "error": r.error,
+        "duration_s": r.info.duration_s,
+        "findings": len(r.events),
+        "worst_severity": worst.value if worst else None,
+    }
 
 
 def jsonl_lines(results: Iterable[FileResult]) -> Iterable[str]:
-    """One JSON object per finding (the defects.parquet columns), files in path order."""
+    """JSON lines, files in path order: one ``"type": "file"`` record per media file (every
+    file, also those that could not be analysed), then one ``"type": "finding"`` record per
+    finding (the defects.parquet columns)."""
     for r in sorted(results, key=lambda r: r.path):
+        yield json.dumps(file_record(r), ensure_ascii=False)
         for e in r.events:
-            yield json.dumps(defect_row(r.path, e), ensure_ascii=False)
+            yield json.dumps({"type": "finding", **defect_row(r.path, e)}, ensure_ascii=False)
 
 
 def write_junit(results: Iterable[FileResult], path: str | os.PathLike[str], fail_on: str) -> None:
@@ -31,11 +50,15 @@ def write_junit(results: Iterable[FileResult], path: str | os.PathLike[str], fai
     failures = errors = 0
     for r in results:
         case = ET.SubElement(
-            suite, "testcase", classname="streamcheck", name=r.path, time=f"{r.wall_s:.3f}"
+            suite,
+            "testcase",
+            classname="streamcheck",
+            name=xml_safe(path_text(r.path)),
+            time=f"{r.wall_s:.3f}",
         )
         if r.status is not Status.OK:
             errors += 1
-            ET.SubElement(case, "error", message=f"{r.status.value}: {r.error}")
+            ET.SubElement(case, "error", message=xml_safe(f"{r.status.value}: {r.error}"))
             continue
         bad = [
             e for e in r.events if limit is not None and e.severity.rank >= limit and not e.expected
@@ -49,7 +72,7 @@ def write_junit(results: Iterable[FileResult], path: str | os.PathLike[str], fai
             fail = ET.SubElement(
                 case, "failure", message=f"{len(bad)} finding(s) at or above {fail_on}"
             )
-            fail.text = "\n".join(lines)
+            fail.text = xml_safe("\n".join(lines))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
     path = Path(path)

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from ..model import Event, FileResult
 from . import schema
+from .text import path_bytes, path_from_row, path_text
 
 DEFECTS_FILE = "defects.parquet"
 FILES_FILE = "files.parquet"
@@ -37,7 +38,7 @@ def check_writable(out_dir: str | os.PathLike[str]) -> Path:
 def defect_row(path: str, e: Event) -> dict[str, object]:
     """One finding as a defects.parquet row (also the JSON-lines object)."""
     return {
-        "path": path,
+        "path": path_text(path),
         "detector": e.detector,
         "severity": e.severity.value,
         "start_s": e.start_s,
@@ -71,7 +72,7 @@ def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict
         i = r.info
         worst = r.worst_severity
         row = {
-            "path": r.path,
+            "path": path_text(r.path),
             "size_bytes": i.size_bytes,
             "mtime": dt.datetime.fromtimestamp(i.mtime, dt.UTC) if i.mtime else None,
             "status": r.status.value,
@@ -96,6 +97,7 @@ def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict
             "wall_s": r.wall_s,
             "cpu_s": r.cpu_s,
             "config_digest": config_digest,
+            "path_bytes": path_bytes(r.path),
         }
         for k, v in row.items():
             cols[k].append(v)
@@ -106,7 +108,7 @@ def _metric_rows(results: Iterable[FileResult]) -> dict[str, list[Any]]:
     cols: dict[str, list[Any]] = {f.name: [] for f in schema.METRICS}
     for r in results:
         n = len(r.metrics.get("t_s", []))
-        cols["path"] += [r.path] * n
+        cols["path"] += [path_text(r.path)] * n
         for name in cols:
             if name != "path":
                 cols[name] += r.metrics.get(name, [None] * n)
@@ -114,7 +116,13 @@ def _metric_rows(results: Iterable[FileResult]) -> dict[str, list[Any]]:
 
 
 def _write(table: pa.Table, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``table`` to ``path`` through a temporary name in the same folder. Any failure
+    (a full disk, a file-size limit) removes the temporary file and raises an OSError whose
+    ``filename`` is ``path`` and whose ``strerror`` says why in a few words."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd")
@@ -122,6 +130,11 @@ def _write(table: pa.Table, path: Path) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; reports are ordinary files
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        code = exc.errno
+        reason = os.strerror(code) if code else str(exc).splitlines()[0]
+        raise OSError(code, reason, str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -220,6 +233,7 @@ def read_results(out_dir: str | os.PathLike[str]) -> list[FileResult]:
     for row in pq.read_table(out / FILES_FILE).to_pylist():
         mtime = row.get("mtime")
         info = FileInfo(**{k: v for k, v in row.items() if k in info_fields and k != "mtime"})
+        info.path = path_from_row(row["path"], row.get("path_bytes"))
         info.mtime = mtime.timestamp() if mtime is not None else None
         results.append(
             FileResult(

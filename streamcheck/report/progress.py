@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from ..model import FileResult
+from .text import printable
 
 
 def log_line(console: Console, done: int, total: int, r: FileResult) -> None:
@@ -19,7 +20,7 @@ def log_line(console: Console, done: int, total: int, r: FileResult) -> None:
     if r.error:
         tail += f"; {r.error}"
     console.print(
-        f"[{done}/{total}] {r.status.value}: {r.path} ({tail})",
+        printable(f"[{done}/{total}] {r.status.value}: {r.path} ({tail})"),
         markup=False,
         highlight=False,
         soft_wrap=True,

@@ -54,6 +54,8 @@ FILES = pa.schema(
         pa.field("wall_s", pa.float64(), nullable=False),
         pa.field("cpu_s", pa.float64(), nullable=False),
         pa.field("config_digest", pa.string()),
+        # the exact bytes of a path that is not valid UTF-8 (``path`` then holds \xNN escapes)
+        pa.field("path_bytes", pa.binary()),
     ]
 )
 

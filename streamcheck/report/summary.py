@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..detectors import is_file_level
 from ..model import Event, FileResult, Severity, Status
+from .text import printable
 
 SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
 STATUS_STYLE = {
@@ -66,14 +67,15 @@ def hms(seconds: float | None) -> str:
 
 
 def display_paths(results: Sequence[FileResult]) -> dict[str, str]:
-    """Paths shortened to what tells them apart (relative to their common folder)."""
+    """Paths shortened to what tells them apart (relative to their common folder), printable
+    (control characters and undecodable bytes escaped, :func:`.text.printable`)."""
     paths = [r.path for r in results]
     if len(paths) <= 1:
-        return {p: os.path.basename(p) for p in paths}
+        return {p: printable(os.path.basename(p)) for p in paths}
     common = os.path.commonpath(paths)
     if common in paths:  # all the same file
         common = os.path.dirname(common)
-    return {p: os.path.relpath(p, common) for p in paths}
+    return {p: printable(os.path.relpath(p, common)) for p in paths}
 
 
 def timeline_width(console_width: int, rows: Sequence[Sequence[str]]) -> int:
@@ -104,7 +106,7 @@ def render_summary(
         worst = r.worst_severity
         status = Text(r.status.value, style=STATUS_STYLE[r.status])
         if r.error:
-            status.append(f": {r.error}", style="dim")
+            status.append(f": {printable(r.error)}", style="dim")
         worst_text = Text(worst.value, style=SEVERITY_STYLE[worst]) if worst else Text("-")
         rows.append((r, names[r.path], status, hms(r.info.duration_s), findings, worst_text))
     headers = ("file", "status", "duration", "findings", "worst")
@@ -141,7 +143,7 @@ def render_summary(
             )
             if e.channel is not None:
                 line.append(f"ch{e.channel} ")
-            line.append(e.detail)
+            line.append(printable(e.detail))
             console.print(line, soft_wrap=True)
             listed += 1
     if total_events > listed:
