@@ -65,7 +65,7 @@ def _wav(head: bytes) -> float | None:
         pos = body + size + (size & 1)
     if not data_size or data_size == 0xFFFFFFFF or not block_align or not rate:
         return None
-    return data_size / block_align / rate
+    return float(data_size) / block_align / rate
 
 
 def _flac(head: bytes) -> float | None:
