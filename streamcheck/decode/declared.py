@@ -50,7 +50,11 @@ def declared_duration(path: str, format_name: str) -> float | None:
 def _wav(head: bytes) -> float | None:
     if head[:4] not in (b"RIFF", b"RF64", b"BW64") or head[8:12] != b"WAVE":
         return None
-    pos, data_size, block_align, rate, big_size = 12, None, None, None, None
+    pos = 12
+    data_size: int | None = None
+    block_align: int | None = None
+    rate: int | None = None
+    big_size: int | None = None
     while pos + 8 <= len(head):
         chunk, size = head[pos : pos + 4], struct.unpack_from("<I", head, pos + 4)[0]
         body = pos + 8
@@ -65,7 +69,7 @@ def _wav(head: bytes) -> float | None:
         pos = body + size + (size & 1)
     if not data_size or data_size == 0xFFFFFFFF or not block_align or not rate:
         return None
-    return float(data_size) / block_align / rate
+    return data_size / block_align / rate
 
 
 def _flac(head: bytes) -> float | None:
