@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 DEMO_DIR ?= demo-recordings
 DEMO_OUT ?= demo-report
 
-FUZZ_COUNT ?= 300
+FUZZ_COUNT ?= 1000
 
 .PHONY: help demo screenshots test lint format fuzz bench floors profile mutate clean
 
@@ -59,15 +59,10 @@ floors: $(STAMP) ## Floors under our cost: loudness meters compared, reading eac
 profile: $(STAMP) ## Where one file's CPU goes, consumer by consumer: make profile FILE=path
 	$(BIN)/python bench/consumers.py "$(FILE)"
 
-fuzz: $(STAMP) ## Scan $(FUZZ_COUNT) broken variants of the test recordings; print the verdicts
+fuzz: $(STAMP) ## Scan $(FUZZ_COUNT) broken, hostile and oddly named variants of every container and codec; print the verdicts
 	rm -rf .cache/fuzz
 	$(BIN)/python -m streamcheck.testmedia.fuzz .cache/fuzz $(FUZZ_COUNT)
-	@$(BIN)/streamcheck scan .cache/fuzz/variants --out .cache/fuzz/report -q --file-timeout 120; \
-	  code=$$?; echo "exit code $$code"; test $$code -le 3
-	@$(BIN)/python -c "import collections, pyarrow.parquet as pq; \
-	  rows = pq.read_table('.cache/fuzz/report/files.parquet').to_pylist(); \
-	  print(len(rows), 'variants:', dict(collections.Counter(r['status'] for r in rows))); \
-	  [print(f'{n:5d}  {e}') for e, n in collections.Counter((r['error'] or 'ok')[:60] for r in rows).most_common(12)]"
+	$(BIN)/python bench/fuzz_run.py .cache/fuzz/variants .cache/fuzz/report
 
 mutate: $(STAMP) ## Mutation testing of the detectors (mutmut); prints the kill ratio
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask,mutate]'

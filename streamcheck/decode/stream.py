@@ -188,6 +188,12 @@ def _loop(
             packet = next(packets)
         except StopIteration:
             break
+        except IndexError:  # PyAV's: a packet of a stream that appeared mid-file (MPEG-TS)
+            if resyncs >= MAX_RESYNCS:
+                break
+            resyncs += 1
+            packets = media.container.demux(*streams)
+            continue
         except (av.FFmpegError, OSError) as exc:
             if exc.errno == errno.ENOMEM:
                 raise MemoryError(f"reading {describe_error(exc)}") from None

@@ -28,8 +28,27 @@ VIDEO_CODECS: dict[str, tuple[str, dict[str, str]]] = {
     "mpeg2video": ("yuv420p", {"b": "4M", "maxrate": "6M", "bufsize": "2M", "g": "12", "bf": "2"}),
     "prores_ks": ("yuv422p10le", {"profile": "1"}),
     "mpeg4": ("yuv420p", {"b": "2M"}),
+    "mjpeg": ("yuvj420p", {"q:v": "5"}),
+    "ffv1": ("yuv420p", {}),
+    "flv": ("yuv420p", {"b": "1M"}),
+    "wmv2": ("yuv420p", {"b": "1M"}),
+    "huffyuv": ("yuv422p", {}),
 }
 AUDIO_CODECS = ("aac", "libopus", "pcm_s16le", "flac", "libmp3lame")
+AUDIO_OPTIONS: dict[str, dict[str, str]] = {
+    "vorbis": {"strict": "experimental"},
+    "wmav2": {"b": "128k"},
+}
+# file extension → FFmpeg muxer, where they differ
+MUXERS = {
+    "ts": "mpegts",
+    "mkv": "matroska",
+    "mov": "mov",
+    "webm": "webm",
+    "wmv": "asf",
+    "m4a": "ipod",
+    "ogg": "ogg",
+}
 VIDEO_DEFECTS = ("black", "freeze", "timestamp_gap", "flash", "blockiness", "letterbox")
 AUDIO_DEFECTS = ("silence", "clipping", "timestamp_gap", "dropout", "phase")
 
@@ -228,7 +247,7 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / spec.filename
     tmp = path.with_name(f".{path.name}.part")
-    fmt = {"ts": "mpegts", "mkv": "matroska", "mov": "mov", "webm": "webm"}.get(spec.container)
+    fmt = MUXERS.get(spec.container)
     with av.open(str(tmp), "w", format=fmt or spec.container) as out:
         vstream: av.VideoStream | None = None
         astream: av.AudioStream | None = None
@@ -253,7 +272,9 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
         if spec.acodec and spec.audio:
             rate = 48000 if spec.acodec == "libopus" else spec.sample_rate
             layout = {1: "mono", 2: "stereo", 6: "5.1"}[spec.channels]
-            astream = out.add_stream(spec.acodec, rate=rate, layout=layout)  # type: ignore[assignment]
+            astream = out.add_stream(  # type: ignore[assignment]
+                spec.acodec, rate=rate, layout=layout, options=AUDIO_OPTIONS.get(spec.acodec, {})
+            )
         if vstream is not None:
             _write_video(out, spec, vstream)
         if astream is not None:
