@@ -527,3 +527,20 @@ def test_struct_of_declared_wav_length():
     head = b"RIFF" + struct.pack("<I", 0) + b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt
     assert _wav(head + b"data" + struct.pack("<I", 192000 * 3)) == pytest.approx(3.0)
     assert _wav(head + b"data" + struct.pack("<I", 0xFFFFFFFF)) is None  # still being written
+
+
+def test_html_badges_say_what_happened(media_dir: Path, tmp_path: Path):
+    """An unreadable file showed a grey 'clean' badge; a truncated one 'error error'."""
+    import re
+
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "broken.mp4").write_text("not media")
+    data = (media_dir / "h264_aac_mp4.mp4").read_bytes()
+    (d / "cut.mkv").write_bytes((media_dir / "hevc_opus_mkv.mkv").read_bytes()[: len(data) // 3])
+    out = tmp_path / "rep"
+    assert run("scan", str(d), "-o", str(out), "--html").returncode == 3
+    page = (out / "report.html").read_text()
+    sections = dict(re.findall(r"data-path='[^']*/([^/']+)'.*?<summary>(.*?)</summary>", page))
+    assert ">clean<" not in sections["broken.mp4"] and "no findings" in sections["broken.mp4"]
+    assert ">error</span><span class='badge worst sev-error'>error<" not in sections["cut.mkv"]
