@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-report
 
 FUZZ_COUNT ?= 1000
 
-.PHONY: help demo screenshots test lint format fuzz bench floors profile mutate clean
+.PHONY: help demo screenshots test lint format fuzz bench floors profile mutate clean eval
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ bench: $(STAMP) ## Benchmarks: ratios measured side by side (inputs generated in
 
 floors: $(STAMP) ## Floors under our cost: loudness meters compared, reading each picture back
 	$(BIN)/python bench/floors.py
+
+EVAL_ARGS ?=
+eval: $(STAMP) ## Accuracy on the eval corpus (built into .cache/eval): EVAL_ARGS="--subset quick"
+	$(BIN)/python -m eval $(EVAL_ARGS)
 
 profile: $(STAMP) ## Where one file's CPU goes, consumer by consumer: make profile FILE=path
 	$(BIN)/python bench/consumers.py "$(FILE)"

@@ -1,0 +1,423 @@
+"""Defect kinds: one function per kind of defect, each changing a scenario being built (its
+picture pipeline, its sound, how it is written or the written file) and saying what it
+intended (the ground truth of the classes no reference measurement sees: flash, blockiness,
+timestamp gaps, decode damage, the file-level classes; for the others the reference
+measurements of :mod:`eval.truth` on the final source decide, and the intention is checked
+against them).
+
+A defect is ``Defect(kind, start, end, **params)`` in the scenario; ``DEFECTS[kind]`` applies
+it to the :class:`Build` (see :mod:`eval.scenario`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import av
+import cv2
+import numpy as np
+
+from . import picture as pic
+from .picture import Planes
+
+if TYPE_CHECKING:
+    from .scenario import Build
+
+
+@dataclass(frozen=True)
+class Defect:
+    """A defect of kind ``kind`` over [start, end) seconds of programme time (``end`` None:
+    to the end), with the kind's parameters."""
+
+    kind: str
+    start: float = 0.0
+    end: float | None = None
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict(self.params).get(key, default)
+
+
+def D(kind: str, start: float = 0.0, end: float | None = None, **params: Any) -> Defect:
+    return Defect(kind, start, end, tuple(sorted(params.items())))
+
+
+DefectFn = Callable[["Build", Defect], None]
+DEFECTS: dict[str, DefectFn] = {}
+
+
+def defect(fn: DefectFn) -> DefectFn:
+    DEFECTS[fn.__name__] = fn
+    return fn
+
+
+# ---- picture: transforms of the programme picture, in the order the frames are made -----------
+
+
+@dataclass
+class PictureFx:
+    """A change of the programme picture over [start, end): ``apply(planes, t, i)`` returns the
+    new picture, or None to leave the frame out (a dropped frame)."""
+
+    start: float
+    end: float
+    apply: Callable[[Planes, float], Planes | None]
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@defect
+def black(b: Build, d: Defect) -> None:
+    """The picture goes black (a lost feed): pure black, or with a little noise."""
+    noise = float(d.get("noise", 0.0))
+    w, h = b.ctx.w, b.ctx.h
+    rng = np.random.default_rng([b.scenario.seed, 11])
+
+    def apply(p: Planes, t: float) -> Planes:
+        out = pic.canvas(w, h)
+        return pic.add_noise(out, noise, rng) if noise else out
+
+    b.fx.append(PictureFx(d.start, b.end(d), apply))
+    b.intend("black", d.start, b.end(d))
+
+
+@defect
+def freeze(b: Build, d: Defect) -> None:
+    """The whole picture (graphics included) stops: the frame at ``start`` is repeated."""
+    fx = PictureFx(d.start, b.end(d), lambda p, t: p)
+
+    def apply(p: Planes, t: float) -> Planes:
+        if "held" not in fx.state:
+            fx.state["held"] = pic.copy(p)
+        return fx.state["held"]  # type: ignore[no-any-return]
+
+    fx.apply = apply
+    b.fx.append(fx)
+    b.intend("freeze", d.start, b.end(d))
+
+
+@defect
+def flash(b: Build, d: Defect) -> None:
+    """Flashing: ``mode`` strobe (full white / full black at ``hz``), photo (white frames
+    dropped in ``hz`` times a second, as press photographers' flashes), box (a large white box,
+    ``area`` of the picture, on and off at ``hz``), cuts (rapid cuts between a dark and a
+    bright picture at ``hz``)."""
+    mode = d.get("mode", "strobe")
+    hz = float(d.get("hz", 8.0))
+    area = float(d.get("area", 0.6))
+    w, h = b.ctx.w, b.ctx.h
+    white = pic.canvas(w, h, pic.WHITE)
+    dark = pic.canvas(w, h, pic.rgb(0.05, 0.05, 0.08))
+    fps = float(b.ctx.fps)
+
+    def apply(p: Planes, t: float) -> Planes:
+        local = t - d.start
+        phase = (local * hz) % 1.0
+        if mode == "strobe":
+            return white if phase < 0.5 else dark
+        if mode == "photo":  # one white picture every 1/hz s
+            return white if round(local * fps) % max(2, round(fps / hz)) == 0 else p
+        if mode == "box":
+            if phase >= 0.5:
+                return p
+            out = pic.copy(p)
+            bw, bh = int(w * np.sqrt(area)), int(h * np.sqrt(area))
+            pic.rect(out, (w - bw) // 2, (h - bh) // 2, (w + bw) // 2, (h + bh) // 2, pic.WHITE)
+            return out
+        # cuts: a dark scene and a bright one alternating
+        return pic.grade(p, 0.15) if phase < 0.5 else pic.grade(p, 1.0, lift=60)
+
+    b.fx.append(PictureFx(d.start, b.end(d), apply))
+    b.intend("flash", d.start, b.end(d), stream="video")
+
+
+def _tiles(p: Planes, block: int) -> Planes:
+    out = []
+    for k, plane in enumerate(p):
+        s = block if k == 0 else block // 2
+        h, w = plane.shape
+        hh, ww = h - h % s, w - w % s
+        small = cv2.resize(plane[:hh, :ww], (ww // s, hh // s), interpolation=cv2.INTER_AREA)
+        big = plane.copy()
+        big[:hh, :ww] = cv2.resize(small, (ww, hh), interpolation=cv2.INTER_NEAREST)
+        out.append(big)
+    return out[0], out[1], out[2]
+
+
+def _dct_matrix(n: int = 8) -> np.ndarray:
+    k = np.arange(n)
+    m = np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / (2 * n)) * np.sqrt(2 / n)
+    m[0] /= np.sqrt(2)
+    return m.astype(np.float32)
+
+
+_DCT = _dct_matrix()
+
+
+def _requant_plane(plane: np.ndarray, q: float) -> np.ndarray:
+    """Each 8×8 block's DCT quantised with step q·(1 + u + v), as a starved encoder does."""
+    h, w = plane.shape
+    hh, ww = h - h % 8, w - w % 8
+    x = plane[:hh, :ww].astype(np.float32) - 128
+    blocks = x.reshape(hh // 8, 8, ww // 8, 8).transpose(0, 2, 1, 3)
+    coef = _DCT @ blocks @ _DCT.T
+    uv = np.add.outer(np.arange(8), np.arange(8)).astype(np.float32)
+    step = q * (1 + uv)
+    coef = np.round(coef / step) * step
+    back = (_DCT.T @ coef @ _DCT).transpose(0, 2, 1, 3).reshape(hh, ww) + 128
+    out = plane.copy()
+    out[:hh, :ww] = np.clip(back + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+@defect
+def blocky(b: Build, d: Defect) -> None:
+    """Blockiness: ``mode`` tiles (a digital hit: every ``block``×``block`` tile flat at its
+    mean) or requant (macroblocking: every 8×8 block's DCT coarsely quantised, as a starved encoder codes it)."""
+    mode = d.get("mode", "tiles")
+    block = int(d.get("block", 16))
+    q = float(d.get("q", 24.0))
+
+    def apply(p: Planes, t: float) -> Planes:
+        if mode == "tiles":
+            return _tiles(p, block)
+        return _requant_plane(p[0], q), _requant_plane(p[1], q), _requant_plane(p[2], q)
+
+    b.fx.append(PictureFx(d.start, b.end(d), apply))
+    b.intend("blockiness", d.start, b.end(d), stream="video")
+
+
+@defect
+def drop_frames(b: Build, d: Defect) -> None:
+    """Pictures lost in capture: frames in [start, end) are never written (the timestamps
+    jump). Ground truth: from the end of the last picture before to the next picture."""
+    b.fx.append(PictureFx(d.start, b.end(d), lambda p, t: None))
+    b.dropped_video.append((d.start, b.end(d)))
+
+
+# ---- sound: changes of the final programme samples ----------------------------------------------
+
+
+def _span(b: Build, d: Defect) -> slice:
+    sr = b.rate
+    return slice(int(round(d.start * sr)), int(round(b.end(d) * sr)))
+
+
+@defect
+def mute(b: Build, d: Defect) -> None:
+    """The programme (or one ``channel``) is lost: digital zero over [start, end)."""
+    ch = d.get("channel")
+    s = _span(b, d)
+    if ch is None:
+        b.audio[:, s] = 0.0
+    else:
+        b.audio[ch, s] = 0.0
+    b.intend("silence", d.start, b.end(d), channel=ch)
+
+
+@defect
+def noise_replace(b: Build, d: Defect) -> None:
+    """The programme replaced by white noise at ``level`` dBFS RMS (a dead line with hiss):
+    silence by meaning, though samples poke above −60 dBFS."""
+    level = float(d.get("level", -70.0))
+    s = _span(b, d)
+    rng = np.random.default_rng([b.scenario.seed, 13])
+    n = s.stop - s.start
+    b.audio[:, s] = (rng.standard_normal((b.audio.shape[0], n)) * 10 ** (level / 20)).astype(
+        np.float32
+    )
+    b.intend("silence", d.start, b.end(d))
+
+
+@defect
+def clip(b: Build, d: Defect) -> None:
+    """An overdriven stage: the stretch raised by ``drive`` dB (10 ms ramps) and hard-clipped
+    at full scale."""
+    drive = 10 ** (float(d.get("drive", 14.0)) / 20)
+    s = _span(b, d)
+    n = s.stop - s.start
+    g = np.full(n, drive, np.float32)
+    r = min(n // 2, int(0.01 * b.rate))
+    g[:r] = np.linspace(1, drive, r)
+    g[n - r :] = np.linspace(drive, 1, r)
+    b.audio[:, s] = np.clip(b.audio[:, s] * g, -1.0, 1.0)
+    b.intend("clipping", d.start, b.end(d))
+
+
+@defect
+def dropout(b: Build, d: Defect) -> None:
+    """A hole: every channel at digital zero for ``end − start`` (10–500 ms)."""
+    s = _span(b, d)
+    b.audio[:, s] = 0.0
+    b.intend("dropout", d.start, b.end(d))
+
+
+@defect
+def invert(b: Build, d: Defect) -> None:
+    """One ``channel``'s polarity inverted over [start, end) (a miswired cable)."""
+    ch = int(d.get("channel", 1))
+    s = _span(b, d)
+    b.audio[ch, s] *= -1.0
+    b.intend("phase", d.start, b.end(d))
+
+
+@defect
+def hot(b: Build, d: Defect) -> None:
+    """A stretch mastered too hot: raised so its sample peak reaches ``peak`` dBFS (50 ms
+    ramps): true peak over the −1 dBTP ceiling of EBU R128."""
+    s = _span(b, d)
+    seg = b.audio[:, s]
+    target = 10 ** (float(d.get("peak", -0.1)) / 20)
+    gain = target / max(float(np.abs(seg).max()), 1e-6)
+    n = seg.shape[1]
+    g = np.full(n, gain, np.float32)
+    r = min(n // 2, int(0.05 * b.rate))
+    g[:r] = np.linspace(1, gain, r)
+    g[n - r :] = np.linspace(gain, 1, r)
+    b.audio[:, s] = seg * g
+    b.intend("true_peak", d.start, b.end(d), profile="ebu")
+
+
+@defect
+def audio_gap(b: Build, d: Defect) -> None:
+    """Audio packets lost: those starting in [start, end) are never written. Ground truth:
+    from the end of the last packet before to the start of the next (the decoder fills
+    nothing; a player plays silence there, which is the gap's, not a silence)."""
+    b.tracks[int(d.get("track", 0))].drop.append((d.start, b.end(d)))
+
+
+@defect
+def av_shift(b: Build, d: Defect) -> None:
+    """The sound placed ``offset`` s after (positive) or before (negative) the picture on the
+    container's timeline."""
+    off = float(d.get("offset"))
+    if off >= 0:
+        b.tracks[int(d.get("track", 0))].shift = off
+    else:
+        b.vshift = -off
+    b.av_intent = off
+
+
+@defect
+def audio_length(b: Build, d: Defect) -> None:
+    """The sound ends ``delta`` s before (negative) or after (positive) the picture: cut, or
+    continued by more programme."""
+    b.audio_delta = float(d.get("delta"))
+
+
+@defect
+def empty_stream(b: Build, d: Defect) -> None:
+    """A stream declared in the container that never gets a packet: ``kind`` audio (the only
+    or an extra track) or video."""
+    kind = d.get("kind", "audio")
+    if kind == "video":
+        b.empty_video = True
+    elif d.get("extra", False):
+        b.extra_empty_audio = True
+    else:
+        b.tracks[0].empty = True
+
+
+@defect
+def damage(b: Build, d: Defect) -> None:
+    """Bytes of the written file damaged in the picture at ``start``: ``how`` corrupt
+    (random bytes in the payload), zero (payload zeroed) or wipe (whole MPEG-TS packets,
+    headers included, zeroed). Ground truth from the packets: decode_error from the earliest
+    picture that depends on the damaged one to the next keyframe."""
+    b.damage.append((d.start, d.get("how", "corrupt"), int(d.get("packets", 6))))
+
+
+# ---- file damage --------------------------------------------------------------------------------
+
+
+def damage_file(
+    path: Path, hits: list[tuple[float, str, int]], origin_v: float, seed: int
+) -> list[dict[str, Any]]:
+    """Damage the written file in place; returns decode_error truth events on the
+    presentation timeline. For each hit: the first P picture (a reference picture that is not
+    a keyframe) whose presentation time is at or after the hit's programme time; its bytes
+    are damaged; the damaged stretch is every picture decoded after it up to the next
+    keyframe (pictures displayed before it that are predicted from it, B pictures, included)."""
+    with av.open(str(path)) as c:
+        origin = (c.start_time or 0) / av.time_base
+        vs = c.streams.video[0]
+        types: dict[float, str] = {}
+        for fr in c.decode(vs):
+            types[round(float(fr.time) - origin, 4)] = {1: "I", 2: "P", 3: "B"}.get(
+                int(fr.pict_type), "?"
+            )
+    with av.open(str(path)) as c:
+        vs = c.streams.video[0]
+        pkts = []
+        for p in c.demux(vs):
+            if p.pts is None or not p.size:
+                continue
+            t = round(float(p.pts * p.time_base) - origin, 4)
+            pkts.append(
+                dict(
+                    t=t,
+                    pos=p.pos,
+                    size=p.size,
+                    key=p.is_keyframe,
+                    dur=float(p.duration * p.time_base) if p.duration else 0.0,
+                )
+            )
+    data = bytearray(path.read_bytes())
+    rng = np.random.default_rng([seed, 17])
+    truth = []
+    for at, how, n_packets in hits:
+        target = at + origin_v
+        k = next(
+            i
+            for i, p in enumerate(pkts)
+            if p["t"] >= target - 1e-3 and not p["key"] and types.get(p["t"]) == "P"
+        )
+        nxt = next((i for i in range(k + 1, len(pkts)) if pkts[i]["key"]), len(pkts))
+        hit = pkts[k]
+        affected = pkts[k:nxt]
+        start = min(p["t"] for p in affected)
+        end = pkts[nxt]["t"] if nxt < len(pkts) else max(p["t"] + p["dur"] for p in affected)
+        if path.suffix == ".ts":
+            _damage_ts(data, hit["pos"], how, n_packets, rng)
+        else:
+            a = hit["pos"] + max(8, hit["size"] // 4)
+            b_ = min(hit["pos"] + hit["size"] - 4, a + max(16, hit["size"] // 3))
+            if how == "zero":
+                data[a:b_] = bytes(b_ - a)
+            else:
+                data[a:b_] = rng.integers(0, 256, b_ - a, np.uint8).tobytes()
+        truth.append(
+            {
+                "detector": "decode_error",
+                "start_s": start,
+                "end_s": end,
+                "stream": "video",
+                "note": f"{how} at {hit['t']:.3f} s",
+            }
+        )
+    path.write_bytes(bytes(data))
+    return truth
+
+
+def _damage_ts(data: bytearray, pos: int, how: str, n: int, rng: np.random.Generator) -> None:
+    """Damage ``n`` TS packets of the PES that starts at ``pos`` (its own PID, after its
+    first packet): corrupt or zero their payload, or wipe them whole (sync byte and header
+    too), as a bad sector or a lost stretch of a recording does."""
+    pid = ((data[pos + 1] & 0x1F) << 8) | data[pos + 2]
+    k, hit = 1, 0
+    while hit < n and pos + 188 * (k + 1) <= len(data):
+        q = pos + 188 * k
+        k += 1
+        if data[q] != 0x47 or (((data[q + 1] & 0x1F) << 8) | data[q + 2]) != pid:
+            continue
+        if data[q + 1] & 0x40:  # the next picture's PES starts: this one has ended
+            break
+        if how == "wipe":
+            data[q : q + 188] = bytes(188)
+        elif how == "zero":
+            data[q + 4 : q + 188] = bytes(184)
+        else:
+            data[q + 4 : q + 188] = rng.integers(0, 256, 184, np.uint8).tobytes()
+        hit += 1
