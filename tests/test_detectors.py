@@ -7,8 +7,11 @@ and thresholds in seconds are exact binary fractions and a boundary can be hit e
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
+import warnings
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -21,6 +24,8 @@ from streamcheck.detectors import (
 )
 from streamcheck.detectors.base import (
     AudioDetector,
+    FileDetector,
+    Kind,
     ParamsBase,
     VideoDetector,
     allowed,
@@ -47,7 +52,7 @@ from streamcheck.detectors.file_level import (
     MissingStreamDetector,
     MissingStreamParams,
 )
-from streamcheck.detectors.flash import FlashDetector, FlashParams
+from streamcheck.detectors.flash import FlashDetector, FlashParams, relative_luminance_lut
 from streamcheck.detectors.freeze import FreezeDetector, FreezeParams
 from streamcheck.detectors.intervals import Interval, RunTracker, SampleRuns, subtract
 from streamcheck.detectors.letterbox import LetterboxDetector, LetterboxParams
@@ -67,6 +72,7 @@ from streamcheck.model import (
     FileFacts,
     LoudnessSummary,
     Needs,
+    ProgrammeFacts,
     Severity,
     StreamFacts,
     StreamInfo,
@@ -157,7 +163,7 @@ def test_every_registered_detector_declares_itself():
     for name, cls in REGISTRY.items():
         assert cls.name == name and cls.description
         params = cls.Params()
-        assert cls.kind in ("video", "audio", "av", "file")
+        assert cls.kind in get_args(Kind)
         with pytest.raises(ValueError, match=r"^severity must be one of info, warning, error"):
             cls.Params(severity="fatal")
         assert params.severity in ("info", "warning", "error")
@@ -256,9 +262,9 @@ def test_params_are_checked_when_built():
 
 
 def test_params_validate_hook_runs_after_the_field_checks():
-    with pytest.raises(ValueError, match=r"need 0 < min_gap_s <= max_gap_s"):
+    with pytest.raises(ValueError, match=r"^need 0 < min_gap_s <= max_gap_s$"):
         DropoutParams(min_gap_s=0.6, max_gap_s=0.5)
-    with pytest.raises(ValueError, match=r"need 0 < min_gap_s <= max_gap_s"):
+    with pytest.raises(ValueError, match=r"^need 0 < min_gap_s <= max_gap_s$"):
         DropoutParams(min_gap_s=0.0)
     assert DropoutParams(min_gap_s=0.2, max_gap_s=0.2).max_gap_s == 0.2  # equal is fine
     with pytest.raises(ValueError, match=r"^min_gap_s must be"):  # field checks come first
@@ -300,6 +306,10 @@ def test_params_subclass_may_not_override_post_init():
 def test_on_channels_words():
     assert on_channels({1}) == ("on channel 1", 1)
     assert on_channels({3, 0, 1}) == ("on channels 0, 1, 3", None)
+    names = StreamInfo(2, "audio", channels=3, channel_names=("FL", "NONE"), label="track 2")
+    assert on_channels({0}, names) == ("on track 2 channel FL", 0)
+    assert on_channels({0, 1, 2}, names) == ("on track 2 channels FL, 1, 2", None)
+    assert on_channels({1}, StreamInfo(1, "audio")) == ("on channel 1", 1)
 
 
 class _Probe(VideoDetector[_Demo]):
@@ -369,6 +379,22 @@ def test_file_detector_findings_span_the_file():
     (ev,) = det.check(FileFacts(streams=[], duration_s=7.5))
     assert (ev.start_s, ev.end_s, ev.stream_index, ev.channel) == (0.0, 7.5, None, None)
     assert ev.severity is Severity.ERROR and ev.detector == "missing_stream"
+
+
+class _FileProbe(FileDetector[_Demo]):
+    name = "file_probe"
+    description = "test double"
+    Params = _Demo
+
+    def inspect(self, facts: FileFacts) -> None:
+        self.emit_file("about one channel", value=1.0, unit="u", stream_index=2, channel=1)
+
+
+def test_file_detector_emit_file_carries_stream_and_channel():
+    (ev,) = _FileProbe(_Demo()).check(FileFacts(streams=[], duration_s=3.0))
+    assert (ev.start_s, ev.end_s, ev.stream_index, ev.channel) == (0.0, 3.0, 2, 1)
+    assert (ev.value, ev.unit, ev.detail) == (1.0, "u", "about one channel")
+    assert ev.detector == "file_probe" and ev.severity is Severity.WARNING
 
 
 # ---- decibels ----------------------------------------------------------------------------------
@@ -574,6 +600,47 @@ def test_subtract():
     assert subtract((2.0, 4.0), [(3.0, 5.0)]) == [(2.0, 3.0)]
 
 
+def test_run_tracker_units_without_values_or_indices():
+    tracker = RunTracker()
+    tracker.update(True, 0.0)
+    tracker.update(True, 0.125)
+    (run,) = tracker.finish(0.25)
+    assert (run.first, run.last, run.units) == (-1, -1, 2)
+    assert (run.peak, run.low, run.total) == (0.0, 0.0, 0.0)
+    whole = RunTracker()
+    whole.add(1.0, 2.0, units=3)
+    (run,) = whole.finish(3.0)
+    assert (run.units, run.peak, run.low, run.total, run.first, run.last) == (3, 0, 0, 0, -1, -1)
+
+
+def test_run_tracker_min_duration_tolerates_rounding():
+    tracker = RunTracker(min_duration_s=1.0)
+    (run,) = tracker.add(0.0, 1.0 - 1e-9) + tracker.finish(2.0)  # short by a rounding error
+    assert run.end_s == 1.0 - 1e-9
+    short = RunTracker(min_duration_s=1.0)
+    assert short.add(0.0, 1.0 - 2e-9) + short.finish(2.0) == []
+
+
+def test_interval_absorb_takes_frame_numbers_from_zero():
+    c = Interval(0.0, 0.5, -1, -1)
+    c.absorb(Interval(0.5, 1.0, 0, 0))
+    assert (c.first, c.last, c.end_s) == (0, 0, 1.0)
+
+
+def test_sample_runs_edge_cases():
+    sr = SampleRuns(min_samples=3)
+    assert sr.update(np.zeros(10, bool), 0.0, 10.0) == [] and sr.open_start_s is None
+    assert sr.update(np.zeros(10, bool), 1.0, 10.0) == [] and sr.open_start_s is None
+    # an inner run exactly min_samples long, with one False on each side
+    (r,) = sr.update(np.array([0, 1, 1, 1, 0], bool), 2.0, 10.0)
+    assert (r.start_s, r.end_s, r.samples) == (pytest.approx(2.1), pytest.approx(2.4), 3)
+    # a run of whole blocks, finished without an end: at its last block's end
+    assert sr.update(np.ones(5, bool), 3.0, 10.0) == []
+    assert sr.update(np.ones(5, bool), 3.5, 10.0) == []
+    (r,) = sr.finish()
+    assert (r.start_s, r.end_s, r.samples) == (3.0, 4.0, 10)
+
+
 # ---- planes ------------------------------------------------------------------------------------
 
 
@@ -648,6 +715,46 @@ def test_find_bars_98_percent_rule():
     y = _bars_picture()
     y[0, 1:] = 16  # the only dark edge holds exactly 98%: looked at, and a bar
     assert find_bars(y, 37) == (1, 0, 0, 0)
+
+
+def test_find_bars_one_line_at_each_edge():
+    for region, bars in (
+        (np.s_[:1], (1, 0, 0, 0)),
+        (np.s_[-1:], (0, 1, 0, 0)),
+        (np.s_[:, :1], (0, 0, 1, 0)),
+        (np.s_[:, -1:], (0, 0, 0, 1)),
+    ):
+        y = _bars_picture()
+        y[region] = 16
+        assert find_bars(y, 37) == bars
+
+
+@pytest.mark.parametrize(
+    ("edge", "bars"),
+    [
+        ("top", (1, 0, 0, 0)),
+        ("bottom", (0, 1, 0, 0)),
+        ("left", (0, 0, 1, 0)),
+        ("right", (0, 0, 0, 1)),
+    ],
+)
+def test_find_bars_edge_line_exactly_98_percent_dark(edge, bars):
+    y = _bars_picture()  # 100 rows of 50: 49 of a row, 98 of a column
+    region = {
+        "top": np.s_[0, 1:],
+        "bottom": np.s_[-1, 1:],
+        "left": np.s_[2:, 0],
+        "right": np.s_[2:, -1],
+    }[edge]
+    y[region] = 16
+    assert find_bars(y, 37) == bars
+
+
+def test_find_bars_on_a_tall_picture():
+    for region, bars in ((np.s_[:, -3:], (0, 0, 0, 3)), (np.s_[:, :3], (0, 0, 3, 0))):
+        y = np.full((100, 40), 120, np.uint8)
+        y[region] = 16
+        assert find_bars(y, 37) == bars
 
 
 def test_find_bars_all_around_and_black_pictures():
@@ -797,6 +904,15 @@ def test_freeze_a_slow_drift_is_not_frozen():
     assert len(_freeze_run([base, *[_nudged(base, 600)] * 23])) == 1
 
 
+def test_freeze_at_exactly_the_noise_level():
+    ref = texture(3)
+    other = _nudged(ref, 1000)
+    level = mean_abs_diff(block_means(other), block_means(ref), 255)
+    (ev,) = _freeze_run([ref, other] * 9, FreezeParams(noise=level))
+    assert (ev.start_s, ev.end_s) == (0.0, 2.25)
+    assert _freeze_run([ref, other] * 9, FreezeParams(noise=float(np.nextafter(level, 0)))) == []
+
+
 def test_freeze_size_change_starts_a_new_reference():
     a, b = texture(5), texture(5, shape=(72, 64))
     (ev,) = _freeze_run([a] * 17 + [b] * 3)
@@ -850,6 +966,17 @@ def test_decode_error_keyframes_evidence_and_end_of_stream():
     (ev,) = _decode_run({17: {"decode_errors": 4}}, end=2.5)
     assert (ev.start_s, ev.end_s, ev.frame_end) == (2.125, 2.5, 20)
     assert _decode_run({}) == []
+
+
+def test_decode_error_unreadable_data_before_a_picture():
+    (ev,) = _decode_run(
+        {4: {"lost_before_s": 0.25}, 5: {"lost_before_s": 5.75}, 6: {"decode_errors": 1}}
+    )
+    assert (ev.start_s, ev.end_s, ev.frame_start, ev.frame_end, ev.value) == (0.5, 1.0, 4, 8, 4.0)
+    assert ev.detail == (
+        "Decode damage (6.00 s of unreadable data, 1 decoder error(s)) over 4 frame(s) until "
+        "the next clean keyframe."
+    )
 
 
 # ---- timestamp_gap -----------------------------------------------------------------------------
@@ -916,6 +1043,16 @@ def test_timestamp_gap_variable_frame_rate_limit():
     assert _ts_video([0.0, 2.0], stream=vfr, params=slow) == []
     (ev,) = _ts_video([0.0, 1.125], stream=StreamInfo(0, "video", vfr=True))
     assert ev.value == 8.0  # no nominal rate: counted in the frames' own durations
+
+
+def test_timestamp_gap_without_any_nominal_step():
+    """No declared rate and pictures without a duration: a step over the VFR limit is a gap
+    of an unknown number of frames, reported as one."""
+    det = TimestampGapDetector(TimestampGapParams(), StreamInfo(0, "video", vfr=True))
+    y = np.full((8, 8), 100, np.uint8)
+    frames = [vframe(i, y, t=t, fs=0.0) for i, t in enumerate([0.0, 0.5, 2.0])]
+    (ev,) = run_video(det, frames, measure=False)
+    assert (ev.start_s, ev.end_s, ev.value) == (0.5, 2.0, 1.0)
 
 
 AUDIO_TS = StreamInfo(1, "audio", "aac", sample_rate=1000, channels=2)
@@ -1102,6 +1239,13 @@ def test_blockiness_bars_crop_needs_four_blocks_each_way():
         det.update(f)
         region = y[top : top + inner] if cropped else y
         assert f.features["blockiness"] == blockiness_score(region, 8)
+        # the same across: a pillarbox
+        x = np.full((256, 256), 16, np.uint8)
+        x[:, top : top + inner] = content[:, top : top + inner]
+        f = vframe(1, x, bars=(0, 0, top, 256 - top - inner))
+        det.update(f)
+        region = x[:, top : top + inner] if cropped else x
+        assert f.features["blockiness"] == blockiness_score(region, 8)
 
 
 def test_blockiness_needs_and_columns_of_another_step():
@@ -1114,6 +1258,53 @@ def test_blockiness_needs_and_columns_of_another_step():
     f = vframe(1, y, columns=np.ascontiguousarray(y[:, ::8]), columns_step=8)
     det.update(f)
     assert f.features["blockiness"] == blockiness_score(y, 8)
+
+
+def test_blockiness_uses_the_decode_loops_own_columns_inside_bars():
+    """The decode loop's columns are every 16th of the picture (0, 16, 32 …); inside bars
+    24 pixels wide the vertical steps are measured on those (32 … 224), not on every 16th
+    column from the bars' edge."""
+    content = scored(3.0)
+    y = np.full((256, 256), 16, np.uint8)
+    y[24:232, 24:232] = content[24:232, 24:232]
+    det = BlockinessDetector(BlockinessParams(), VIDEO)
+    f = vframe(
+        0, y, bars=(24, 24, 24, 24), columns=np.ascontiguousarray(y[:, ::16]), columns_step=16
+    )
+    det.update(f)
+    crop = y[24:232, 24:232]
+    expected = blockiness_score(crop, 16, columns=np.ascontiguousarray(y[24:232, 32:232:16]))
+    assert f.features["blockiness"] == expected
+    assert expected != blockiness_score(crop, 16)
+
+
+def test_blockiness_score_of_tiny_pictures_and_the_half_code_value():
+    assert blockiness_score(np.full((6, 6), 50, np.uint8)) == 1.0
+    assert blockiness_score((np.arange(36) % 7 * 30).reshape(6, 6).astype(np.uint8)) == 1.0
+    # two rows of 9: one block edge (a step of 190), no step inside (7 across, 1 down)
+    rows = np.array([[10] * 8 + [200]] * 2, np.uint8)
+    assert blockiness_score(rows) == (190 + 0.5) / (0 + 0.5)
+    # steps of 1 inside the blocks (14 of 15 inner steps), none across the edge: ½ an 8-bit
+    # code value is added to both means
+    pattern = np.array([[0, 1] * 4 + [1, 0] * 4] * 2, np.uint8)
+    assert blockiness_score(pattern) == pytest.approx(0.5 / (14 / 15 + 0.5))
+    eps = 0.5 * 1023 / 255
+    ten = pattern.astype(np.uint16)
+    assert blockiness_score(ten, code_max=1023) == pytest.approx(eps / (14 / 15 + eps))
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a picture one row high raises TypeError")
+def test_blockiness_score_of_a_picture_one_row_high():
+    assert blockiness_score(np.zeros((1, 64), np.uint8)) == 1.0
+
+
+def test_blockiness_baseline_of_one_frame_and_no_warnings():
+    p = BlockinessParams(baseline_s=0.125)  # one frame
+    events, _ = _blocky_run([2.0] * 3 + [1.0, 1.7], p)
+    assert [e.frame_start for e in events] == [4]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the first frame has no baseline, and no warning
+        assert _blocky_run([5.0, 5.0])[0] == []
 
 
 # ---- flash -------------------------------------------------------------------------------------
@@ -1223,6 +1414,54 @@ def test_flash_ranges_and_depths():
     assert _flash_run(_toggling(range(8, 15), 24, lo=0, hi=20)) == []
 
 
+def test_flash_bursts_half_a_second_apart_are_separate_findings():
+    a, b = _flash_run(_toggling([*range(8, 15), *range(20, 27)], 32))
+    assert (a.start_s, a.end_s, a.value) == (1.0, 1.875, 7.0)
+    assert (b.start_s, b.end_s, b.value) == (2.5, 3.375, 7.0)
+
+
+def _blocks_set(base: int, to: int, count: int) -> np.ndarray:
+    """A picture at code ``base`` whose first ``count`` 8×8 blocks are at code ``to``."""
+    y = np.full((64, 64), base, np.uint8)
+    for b in range(count):
+        r, c = divmod(b, 8)
+        y[r * 8 : r * 8 + 8, c * 8 : c * 8 + 8] = to
+    return y
+
+
+@pytest.mark.parametrize("way", ["darkening", "brightening"])
+def test_flash_steps_over_less_than_a_quarter_each_are_not_transitions(way):
+    """Going one way in steps of 15 of the 64 blocks (23%) and back at once, 8 times a
+    second: only the large changes are transitions, and they all go the same way."""
+    lo, hi = (235, 16) if way == "darkening" else (16, 235)
+    cycle = [_blocks_set(lo, hi, k) for k in (0, 15, 30, 45, 60, 64)]
+    pictures = cycle * 8
+    times = [k / 48 for k in range(len(pictures))]
+    assert _flash_run(pictures, times) == []
+
+
+def test_flash_a_still_picture_between_steps_is_no_transition():
+    """A quarter of the picture lights up, holds, the next quarter lights up …: one transition."""
+    steps = [_blocks_set(16, 235, 16 * k) for k in range(5)]
+    pictures = [steps[0], steps[1], steps[1], steps[2], steps[2], steps[3], steps[3], steps[4]]
+    assert _flash_run(pictures) == []
+
+
+def test_flash_change_of_exactly_min_delta_and_dark_limit():
+    lut = relative_luminance_lut(16, 235, 255)
+    delta = float(lut[93] - lut[16])
+    toggles = _toggling(range(8, 15), 24, lo=16, hi=93)
+    assert len(_flash_run(toggles, params=FlashParams(min_delta=delta))) == 1
+    above = float(np.nextafter(np.float32(delta), np.float32(1)))
+    assert _flash_run(toggles, params=FlashParams(min_delta=above)) == []
+    # the darker state exactly at dark_limit is not below it
+    limit = float(lut[213])
+    toggles = _toggling(range(8, 15), 24, lo=213, hi=235)
+    assert _flash_run(toggles, params=FlashParams(dark_limit=limit)) == []
+    above = float(np.nextafter(np.float32(limit), np.float32(1)))
+    assert len(_flash_run(toggles, params=FlashParams(dark_limit=above))) == 1
+
+
 def test_flash_no_transition_across_a_change_of_depth_or_size():
     det = FlashDetector(FlashParams(), VIDEO)
     eight = _toggling(range(1, 7), 8)  # 6 transitions
@@ -1320,6 +1559,31 @@ def test_letterbox_from_the_measure_steps_subsample():
     (ev,), frames = _letterbox_run([boxed(top=8, bottom=8)] * 16, step=2)
     assert frames[0].bars == (8, 8, 0, 0)
     assert ev.value == 0.25
+
+
+def test_letterbox_details_of_the_shape():
+    plain, lb, black = boxed(), boxed(top=8, bottom=8), np.full((64, 128), 16, np.uint8)
+    assert _letterbox_run([black] * 16 + [plain] * 4)[0] == []  # black from the start: no bars
+    # the shape most frames show
+    (ev,), _ = _letterbox_run([boxed(8, 8, 16, 16)] + [lb] * 16)
+    assert "(letterbox: top 12%, bottom 12%, left 0%, right 0%)" in ev.detail
+    # one bar beside a pair is not in the shape
+    (ev,), _ = _letterbox_run([boxed(top=8, left=16, right=16)] * 16)
+    assert "(pillarbox: top 0%, bottom 0%, left 12%, right 12%)" in ev.detail
+    (ev,), _ = _letterbox_run([boxed(8, 8, 0, 16)] * 16)
+    assert "(letterbox: top 12%, bottom 12%, left 0%, right 0%)" in ev.detail
+    (ev,), _ = _letterbox_run([boxed(16, 16, 32, 32)] * 16)
+    assert ev.value == 0.75
+    assert ev.detail == (
+        "Black bars (letterbox and pillarbox: top 25%, bottom 25%, left 25%, right 25%), "
+        "75% of the picture."
+    )
+
+
+def test_letterbox_stretch_right_after_another():
+    plain, lb, black = boxed(), boxed(top=8, bottom=8), np.full((64, 128), 16, np.uint8)
+    events, _ = _letterbox_run([lb] * 16 + [plain] + [lb] + [black] * 15)
+    assert spans(events) == [(0.0, 2.0), (2.125, 4.125)]
 
 
 @pytest.mark.xfail(strict=True, reason="bug: black frames inside a stretch count as 0% bars")
@@ -1459,6 +1723,45 @@ def test_silence_skips_the_lfe_of_a_surround_mix():
     assert ev.channel == 1
 
 
+def test_silence_level_is_strictly_below():
+    x = loud(2, 8.0)
+    at = np.float32(dbfs_to_amplitude(-60.0))
+    x[:, 1000:4000] = np.nextafter(at, np.float32(0))
+    x[:, 5000:] = at  # at −60 dBFS: not below it
+    (ev,) = _silence(x)
+    assert (ev.start_s, ev.end_s) == (1.0, 4.0)
+
+
+def test_silence_per_channel_whatever_the_block_sizes():
+    x = loud(2, 6.0)
+    x[1, 1000:5000] = 0.0
+    x[1, 3000] = 0.5  # one sample of sound, in a block of its own
+    det = SilenceDetector(SilenceParams(min_duration_s=1.0), STEREO)
+    for a, b in ((0, 1), (1, 3000), (3000, 3001), (3001, 6000)):
+        det.update(AudioBlock(0, a / SR, SR, x[:, a:b]))
+    first, second = det.finish(6.0)
+    assert (first.start_s, first.end_s, first.channel) == (1.0, 3.0, 1)
+    assert (second.start_s, second.end_s, second.channel) == (3.001, 5.0, 1)
+
+
+def test_silence_of_one_channel_to_the_end_of_the_stream():
+    x = loud(2, 4.0)
+    x[1, 2000:] = 0.0
+    (ev,) = _silence(x, end=4.5)  # the stream ends after the last block
+    assert (ev.start_s, ev.end_s, ev.channel) == (2.0, 4.5, 1)
+
+
+def test_silence_piece_as_long_as_min_duration_up_to_rounding():
+    x = loud(2, 6.0)
+    x[1, 1000:4000] = 0.0
+    x[0, 2500:4000] = 0.0  # mix silent 2.5–4.0 s: channel 1 alone 1.0–2.5 s
+    p = SilenceParams(min_duration_s=1.5 + 1e-9)
+    assert [(e.start_s, e.end_s, e.channel) for e in _silence(x, p)] == [
+        (2.5, 4.0, None),
+        (1.0, 2.5, 1),
+    ]
+
+
 # ---- clipping ----------------------------------------------------------------------------------
 
 
@@ -1477,7 +1780,7 @@ def test_clipping_level_and_run_length():
     p = ClippingParams(merge_gap_s=0.0)
     a, b = _clips(x, p)
     assert (a.start_s, a.end_s, a.value, a.unit, a.channel) == (0.1, 0.103, 3.0, "samples", 0)
-    assert a.detail == "3 clipped samples (runs of ≥ 3 at full scale) on channel 0."
+    assert a.detail == "3 clipped samples (runs of ≥ 3 at full scale) on channel FL."
     assert (b.start_s, b.end_s, b.channel, a.severity) == (1.1, 1.103, 1, Severity.WARNING)
     lower = _clips(x, ClippingParams(merge_gap_s=0.0, min_run_samples=2, level=0.9))
     assert [(e.start_s, e.value) for e in lower] == [(0.1, 3), (1.1, 3), (2.1, 3), (2.5, 2)]
@@ -1507,7 +1810,7 @@ def test_clipping_merge_gap_and_channels():
     x[1, 1209:1212] = 1.0  # 0.501 s after: not
     a, b = _clips(x)
     assert (a.start_s, a.end_s, a.value, a.channel) == (0.2, 0.708, 8.0, None)
-    assert a.detail == "8 clipped samples (runs of ≥ 3 at full scale) on channels 0, 1."
+    assert a.detail == "8 clipped samples (runs of ≥ 3 at full scale) on channels FL, FR."
     assert (b.start_s, b.end_s, b.channel) == (1.209, 1.212, 1)
 
 
@@ -1517,6 +1820,31 @@ def test_clipping_in_time_order_across_channels():
     x[1, 200:203] = 1.0  # earlier, on the higher channel
     a, b = _clips(x, ClippingParams(merge_gap_s=0.0))
     assert [(a.start_s, a.channel), (b.start_s, b.channel)] == [(0.2, 1), (0.5, 0)]
+
+
+def test_clipping_in_blocks_of_one_sample():
+    x = np.zeros((2, 40), np.float32)
+    x[1, 10:14] = 1.0
+    (ev,) = _clips(x, block=1)
+    assert (ev.start_s, ev.end_s, ev.channel, ev.value) == (0.01, pytest.approx(0.014), 1, 4.0)
+
+
+def test_clipping_runs_that_end_with_their_block():
+    x = np.zeros((2, 3000), np.float32)
+    x[:, 997:1000] = 1.0  # both channels, to the block's end; the next block is clean
+    x[0, 2000:2003] = 1.0  # a new clip at the start of the third block
+    a, b = _clips(x, ClippingParams(merge_gap_s=0.0))
+    assert (a.start_s, a.end_s, a.value, a.channel) == (0.997, 1.0, 6.0, None)
+    assert a.detail == "6 clipped samples (runs of ≥ 3 at full scale) on channels FL, FR."
+    assert (b.start_s, b.end_s, b.value, b.channel) == (2.0, 2.003, 3.0, 0)
+    mono = np.zeros((1, 2000), np.float32)
+    mono[0, 997:1000] = 1.0
+    (c,) = _clips(mono, stream=StreamInfo(0, "audio", sample_rate=SR, channels=1))
+    assert (c.start_s, c.end_s, c.channel) == (0.997, 1.0, 0)
+    whole = np.zeros((1, 2000), np.float32)
+    whole[0, 1500:] = 1.0  # the last block clipped from its start to its end
+    (d,) = _clips(whole, block=500)
+    assert (d.start_s, d.end_s, d.value) == (1.5, 2.0, 500.0)
 
 
 # ---- dropout -----------------------------------------------------------------------------------
@@ -1548,7 +1876,7 @@ def test_dropout_a_zero_gap_inside_sound(block):
     assert ev.detail == "Dropout: 50 ms of digital zero inside the sound."
 
 
-@pytest.mark.parametrize("block", [64, 1000])
+@pytest.mark.parametrize("block", [64, 1000, 40000])
 def test_dropout_gap_length_limits(block):
     x = sound(4.0)
     x[:, 4000:4080] = 0.0  # 80 samples = 10 ms: the shortest
@@ -1667,6 +1995,84 @@ def test_dropouts_close_together_stay_separate():
     det = DropoutDetector(DropoutParams(), StreamInfo(0, "audio", sample_rate=DSR))
     det.update(AudioBlock(0, 0.0, DSR, np.zeros((2, 0), np.float32)))  # an empty block
     assert det.finish(0.0) == []
+
+
+def test_dropout_exact_levels():
+    x = sound(1.0)
+    x[:, 4000:4400] = np.float32(dbfs_to_amplitude(-100.0))  # at −100 dBFS: digital zero
+    assert len(_dropouts(x, block=16000)) == 1
+    present = np.float32(dbfs_to_amplitude(-50.0))
+    for side in (np.s_[:, 3000:4000], np.s_[:, 4400:5400]):
+        y = sound(1.0)
+        y[:, 4000:4400] = 0.0
+        y[side] = present  # the sound on this side exactly at −50 dBFS
+        assert len(_dropouts(y)) == 1
+
+
+def test_dropout_context_of_one_sample():
+    p = DropoutParams(context_s=1 / DSR)
+    x = sound(1.0)
+    x[:, 4000:4400] = 0.0
+    assert len(_dropouts(x, params=p)) == 1
+    x[:, 3999] = 0.001  # the one sample before the gap is room tone
+    assert _dropouts(x, params=p) == []
+
+
+def test_dropout_context_reaching_the_first_sample():
+    x = sound(1.0)
+    x[:, 1:100] = 0.001  # room tone after the very first sample of sound
+    x[:, 100:500] = 0.0
+    (ev,) = _dropouts(x)
+    assert ev.start_s == 0.0125
+
+
+def test_dropout_right_context_ending_with_the_stream():
+    x = sound(1.0)
+    x[:, 7440:7840] = 0.0  # 20 ms of sound after it, to the last sample
+    (ev,) = _dropouts(x, block=16000)
+    assert (ev.start_s, ev.end_s) == (0.93, pytest.approx(0.98, abs=1e-12))
+
+
+def test_dropout_after_a_long_zero_stretch_in_the_same_block():
+    x = sound(3.0)
+    x[:, 4000:16000] = 0.0  # 1.5 s of zero (silence's, not a dropout)
+    x[:, 16500:16900] = 0.0  # then a dropout
+    det = DropoutDetector(DropoutParams(), StreamInfo(0, "audio", sample_rate=DSR))
+    cuts = [*range(0, 15360, 1024), 15360, 18000, 24000]
+    for a, b in itertools.pairwise(cuts):
+        det.update(AudioBlock(0, a / DSR, DSR, x[:, a:b]))
+    (ev,) = det.finish(3.0)
+    assert (ev.start_s, ev.end_s) == (2.0625, pytest.approx(2.1125, abs=1e-12))
+
+
+def test_dropout_placed_across_several_blocks_and_jumps():
+    x = sound(3.0)
+    gaps = [(12700, 13100), (8000 + 250, 12250), (20000, 20300)]
+    for a, b in gaps:
+        x[:, a:b] = 0.0
+    block = 256
+    starts = list(range(0, x.shape[1], block))
+    t = [
+        k * block / DSR + (10.0 if k >= 40 else 0) + (5.0 if k >= 50 else 0)
+        for k in range(len(starts))
+    ]
+
+    def when(sample: int) -> float:  # the time of a sample, by the block it lies in
+        k = sample // block
+        return t[k] + (sample - starts[k]) / DSR
+
+    events = _dropouts(x, block=block, times=t)
+    expected = sorted((when(a), when(b - 1) + 1 / DSR) for a, b in gaps)
+    assert [(e.start_s, e.end_s) for e in events] == [
+        (pytest.approx(a, abs=1e-9), pytest.approx(b, abs=1e-9)) for a, b in expected
+    ]
+
+
+def test_dropout_detail_in_milliseconds():
+    x = sound(2.0)
+    x[:, 4000:9600] = 0.0  # 700 ms
+    (ev,) = _dropouts(x, params=DropoutParams(max_gap_s=1.0))
+    assert ev.detail == "Dropout: 700 ms of digital zero inside the sound."
 
 
 # ---- phase -------------------------------------------------------------------------------------
@@ -1815,17 +2221,81 @@ def test_phase_window_length_and_timestamps():
     assert (ev.start_s, ev.end_s) == (10.0, pytest.approx(12.4))
 
 
+def test_phase_pair_names_and_empty_blocks():
+    # one channel of a pair named: no named pair, a stereo stream still has its pair
+    odd = StreamInfo(0, "audio", sample_rate=SR, channels=2, channel_names=("FL", "FC"))
+    (ev,) = _phase(pair(3.2, -1.0), stream=odd)
+    assert ev.detail.startswith("Channels FL/FC out of phase")
+    # an empty block does not start the first window
+    det = PhaseDetector(PhaseParams(), STEREO)
+    det.update(AudioBlock(0, 0.0, SR, np.zeros((2, 0), np.float32)))
+    det.update(AudioBlock(0, 1.0, SR, pair(2.4, -1.0)))
+    (ev,) = det.finish(3.4)
+    assert (ev.start_s, ev.end_s) == (1.0, pytest.approx(3.4))
+
+
+def test_phase_windows_of_one_sample():
+    (ev,) = _phase(pair(2.001, -1.0), params=PhaseParams(window_s=0.001), block=1000)
+    assert (ev.start_s, ev.end_s) == (0.0, pytest.approx(2.001, abs=1e-9))
+
+
+def test_phase_layouts_that_lose_channels():
+    # 5.1 to 5.0 (no SR): the SL/SR pair is gone, the others go on
+    det = PhaseDetector(PhaseParams(), SURROUND)
+    x = np.zeros((6, 2400), np.float32)
+    x[[0, 1]] = pair(2.4, -1.0)
+    det.update(AudioBlock(0, 0.0, SR, x))
+    det.update(AudioBlock(0, 2.4, SR, x[:5]))
+    (ev,) = det.finish(4.8)
+    assert ev.detail.startswith("Channels FL/FR") and ev.end_s == pytest.approx(4.8)
+    # 7.1 to 5.1: SL/SR (channels 6, 7) gone, BL/BR (4, 5) still there
+    names = ("FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR")
+    det = PhaseDetector(
+        PhaseParams(), StreamInfo(0, "audio", sample_rate=SR, channels=8, channel_names=names)
+    )
+    x = np.zeros((8, 2400), np.float32)
+    x[[4, 5]] = pair(2.4, -1.0)
+    det.update(AudioBlock(0, 0.0, SR, x))
+    det.update(AudioBlock(0, 2.4, SR, x[:6]))
+    (ev,) = det.finish(4.8)
+    assert ev.detail.startswith("Channels BL/BR") and ev.end_s == pytest.approx(4.8)
+
+
+def test_phase_exact_limits():
+    # full scale on both channels is exactly 0 dBFS RMS: at min_level_dbfs=0 it counts
+    (ev,) = _phase(pair(2.4, -1.0, level=1.0), params=PhaseParams(min_level_dbfs=0.0))
+    assert ev.value == -1.0
+    # a correlation of exactly −1 is not below max_correlation=−1
+    assert _phase(pair(2.4, -1.0, level=0.125), params=PhaseParams(max_correlation=-1.0)) == []
+    # a stretch of one window has that window's correlation
+    x = np.concatenate([pair(0.4, 0.5), pair(0.4, -1.0), pair(0.4, 0.5)], axis=1)
+    (ev,) = _phase(x, params=PhaseParams(min_duration_s=0.4), block=400)
+    assert (ev.start_s, ev.end_s, ev.value) == (0.4, 0.8, -1.0)
+
+
+def test_phase_polarity_note_from_the_files_correlation():
+    """9 of 10 signal windows inverted and one in phase: the file's correlation is exactly
+    −0.8, not below it, so no channel is said to be inverted."""
+    x = np.concatenate([pair(0.4, 1.0, level=0.125), pair(3.6, -1.0, level=0.125)], axis=1)
+    (ev,) = _phase(x, block=400)
+    assert (ev.start_s, ev.end_s, ev.value) == (0.4, 4.0, -1.0)
+    assert "polarity" not in ev.detail
+
+
 # ---- loudness and true peak --------------------------------------------------------------------
 
 
-def _loud_facts(*integrated, lra=5.0, duration=60.0) -> FileFacts:
-    streams = [StreamFacts(StreamInfo(0, "video"), 0.0, duration, 100)]
+def _loud_facts(*integrated, lra=5.0, duration=60.0, start=None) -> FileFacts:
+    """A file with one audio programme per value of ``integrated`` (on tracks 1, 2 …; "none":
+    not measured)."""
+    programmes = []
     for k, lufs in enumerate(integrated):
-        summary = LoudnessSummary(lufs, lra, -10.0, -12.0) if lufs != "none" else None
-        streams.append(
-            StreamFacts(StreamInfo(k + 1, "audio"), 0.0, duration, 100, loudness=summary)
+        summary = None if lufs == "none" else LoudnessSummary(lufs, lra, -10.0, -12.0, start)
+        programmes.append(
+            ProgrammeFacts(f"p{k}", (k + 1,), (k + 1,), f"track {k + 1}", loudness=summary)
         )
-    return FileFacts(streams=streams, duration_s=duration)
+    video = StreamFacts(StreamInfo(0, "video"), 0.0, duration, 100)
+    return FileFacts(streams=[video], duration_s=duration, programmes=programmes)
 
 
 @pytest.mark.parametrize(
@@ -1842,8 +2312,8 @@ def test_loudness_target_and_tolerance_per_profile(profile, target, tolerance):
     assert (low.value, low.unit, low.stream_index, low.severity) == (below, "LUFS", 1, "error")
     assert (low.start_s, low.end_s, high.stream_index) == (0.0, 60.0, 2)
     assert low.detail == (
-        f"Integrated loudness {below:.1f} LUFS is {tolerance + 0.1:.1f} LU below the {profile} "
-        f"target {target:g} ±{tolerance:g} LU, LRA 5.0 LU."
+        f"Integrated loudness of track 1 {below:.1f} LUFS is {tolerance + 0.1:.1f} LU below "
+        f"the {profile} target {target:g} ±{tolerance:g} LU, LRA 5.0 LU."
     )
     assert f"LU above the {profile} target" in high.detail
 
@@ -1852,10 +2322,27 @@ def test_loudness_measured_only_without_a_profile_and_skips_what_it_cannot_judge
     assert LoudnessDetector(LoudnessParams()).check(_loud_facts(-40.0, -5.0)) == []
     det = LoudnessDetector(LoudnessParams(profile="ebu"))
     facts = _loud_facts(None, "none", -30.0, lra=None)  # gated out, not measured, too quiet
-    facts.streams[0].loudness = LoudnessSummary(-40.0, 1.0, None, None)  # a video stream
     (ev,) = det.check(facts)
     assert ev.stream_index == 3
-    assert ev.detail == "Integrated loudness -30.0 LUFS is 7.0 LU below the ebu target -23 ±1 LU."
+    assert ev.detail == (
+        "Integrated loudness of track 3 -30.0 LUFS is 7.0 LU below the ebu target -23 ±1 LU."
+    )
+
+
+def test_loudness_judges_every_programme_and_names_a_leader():
+    (ev,) = LoudnessDetector(LoudnessParams(profile="ebu")).check(_loud_facts(-23.0, -30.0))
+    assert ev.stream_index == 2 and ev.value == -30.0
+    (ev,) = LoudnessDetector(LoudnessParams(profile="ebu")).check(_loud_facts(-30.0, start=12.0))
+    assert ev.detail.endswith("LRA 5.0 LU (measured from 12.0 s, after the leader).")
+    (ev,) = LoudnessDetector(LoudnessParams(profile="ebu")).check(_loud_facts(-30.0, start=0.5))
+    assert ev.detail.endswith("LRA 5.0 LU.")
+
+
+def test_true_peak_overs_taken_in_order_of_their_starts():
+    det = TruePeakDetector(TruePeakParams(profile="ebu", merge_gap_s=0.0), STEREO)
+    _overs(det, (1, 1.2, 1.3, 0.95), (0, 1.0, 1.5, 0.95))
+    (ev,) = det.finish(5.0)
+    assert (ev.start_s, ev.end_s, ev.channel) == (1.0, 1.5, None)
 
 
 def _overs(det, *overs, t=0.0):
@@ -1877,7 +2364,7 @@ def test_true_peak_ceiling_per_profile(profile, ceiling_db):
     assert (ev.start_s, ev.end_s, ev.value, ev.unit) == (2.0, 2.02, 0.0, "dBTP")
     assert (ev.channel, ev.severity, ev.detector) == (None, Severity.ERROR, "true_peak")
     assert ev.detail == (
-        f"True peak +0.0 dBTP above the {profile} ceiling {ceiling_db:g} dBTP on channels 0, 1."
+        f"True peak +0.0 dBTP above the {profile} ceiling {ceiling_db:g} dBTP on channels FL, FR."
     )
 
 
@@ -1889,7 +2376,7 @@ def test_true_peak_overs_merge_within_the_gap():
     a, b, c = det.finish(10.0)
     assert (a.start_s, a.end_s, a.channel) == (1.0, 1.01, 1)
     assert (b.start_s, b.end_s, b.value) == (3.0, 3.52, pytest.approx(amplitude_to_db(0.95)))
-    assert b.detail == "True peak -0.4 dBTP above the atsc ceiling -2 dBTP on channel 1."
+    assert b.detail == "True peak -0.4 dBTP above the atsc ceiling -2 dBTP on channel FR."
     assert (c.start_s, c.end_s) == (4.03, 4.04)
 
 
@@ -1964,6 +2451,13 @@ def test_av_offset_against_the_first_picture_per_audio_stream():
     assert AvOffsetDetector(AvOffsetParams()).check(_facts((None, None), (5.0, 10.0))) == []
 
 
+def test_av_offset_streams_after_one_without_audio_and_detail_in_ms():
+    facts = _facts((1.0, 10.0), (None, None), (1.7, 10.0))
+    (ev,) = AvOffsetDetector(AvOffsetParams()).check(facts)
+    assert ev.stream_index == 2
+    assert ev.detail == "Audio (stream 2) starts 700 ms late against the picture."
+
+
 @pytest.mark.parametrize(
     ("audio_end", "found", "detail"),
     [
@@ -2008,7 +2502,8 @@ def test_duration_mismatch_what_it_compares():
     assert ev.stream_index == 2
     p = DurationMismatchParams(short_frames=8.0, long_s=0.5)
     assert DurationMismatchDetector(p).check(_facts((0.0, 10.0), (0.0, 9.0))) == []
-    assert len(DurationMismatchDetector(p).check(_facts((0.0, 10.0), (0.0, 10.6)))) == 1
+    (ev,) = DurationMismatchDetector(p).check(_facts((0.0, 10.0), (0.0, 10.6)))
+    assert ev.detail == "Audio (stream 1) is 0.600 s longer than the video (10.600 s vs 10.000 s)."
     # no video, or a video stream that decoded nothing: nothing to compare with
     assert DurationMismatchDetector(DurationMismatchParams()).check(_facts(None, (0.0, 1.0))) == []
     facts = _facts((0.0, 10.0), (0.0, 1.0), items=0)
