@@ -159,7 +159,7 @@ def decode_and_meter(path: Path) -> None:
     """Decoding as in :func:`decode_only`, plus libavfilter's EBU R128 meter on every audio
     stream (the one streamcheck runs): the floor of any tool that measures BS.1770 loudness
     with FFmpeg's meter."""
-    from streamcheck.decode.loudness import R128Meter
+    from r128 import R128Meter
 
     with av.open(str(path)) as c:
         streams = list(c.streams.video[:1]) + list(c.streams.audio)

@@ -26,7 +26,7 @@ import av
 import numpy as np
 
 from streamcheck.decode.audio import block_samples
-from streamcheck.decode.loudness import R128Meter
+from r128 import R128Meter
 
 CHUNK = 64  # samples per matrix-product chunk (32–128 measured: 64 is near the best)
 FRAMES_PER_BLOCK = 19  # AAC frames of 1024 samples per block: about 0.4 s, as streamcheck's

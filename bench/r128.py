@@ -17,8 +17,8 @@ import math
 import av
 import av.filter
 
-from ..model import LoudnessSummary
-from .messages import describe_error
+from streamcheck.model import LoudnessSummary
+from streamcheck.decode.messages import describe_error
 
 SILENT = -120.0  # what the filter reports (LUFS) before its first full window
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from .detectors import REGISTRY, ParamsBase
 from .errors import ParameterError
-from .model import Expected
+from .model import LAYOUTS, Expected
+from .programmes import DEFAULTS, ProgrammeSpec
 
 
 def _default_params() -> dict[str, ParamsBase]:
@@ -39,6 +40,8 @@ class Config:
     profile: str = "default"
     expected: tuple[Expected, ...] = ()
     thumbnails: bool = False
+    programmes: tuple[ProgrammeSpec, ...] = ()
+    programme_default: str = "pairs"
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.detectors if d not in REGISTRY]
@@ -48,6 +51,11 @@ class Config:
             )
         if self.decoder_threads < 0:
             raise ParameterError("decoder_threads must be 0 (automatic) or more")
+        if self.programme_default not in DEFAULTS:
+            raise ParameterError(
+                f"programmes.default must be one of {', '.join(DEFAULTS)}, "
+                f"not {self.programme_default!r}"
+            )
 
     def params_for(self, name: str) -> ParamsBase:
         return self.params.get(name) or REGISTRY[name].Params()
@@ -77,13 +85,27 @@ class Config:
     def with_overrides(self, items: Iterable[str]) -> Config:
         """A copy with ``detector.param=value`` overrides (text, as ``--set`` gives them)."""
         values = []
+        config = self
         for item in items:
             key, sep, raw = item.partition("=")
             det, dot, name = key.strip().partition(".")
             if not sep or not dot:
                 raise ParameterError(f"override {item!r} is not of the form detector.param=value")
+            if det == "programmes":
+                config = config._with_programme_setting(name, raw.strip())
+                continue
             values.append((det, name, raw.strip()))
-        return self.with_values(values)
+        return config.with_values(values)
+
+    def _with_programme_setting(self, name: str, value: Any) -> Config:
+        """``programmes.default`` (``pairs`` or ``streams``), from --set or ``[programmes]``."""
+        if name != "default":
+            raise ParameterError(f"unknown setting programmes.{name}; programmes has: default")
+        if not isinstance(value, str) or value not in DEFAULTS:
+            raise ParameterError(
+                f"programmes.default must be one of {', '.join(DEFAULTS)}, not {value!r}"
+            )
+        return dataclasses.replace(self, programme_default=value)
 
     def with_values(self, values: Iterable[tuple[str, str, Any]]) -> Config:
         """A copy with (detector, parameter, value) set; a value may be text (parsed by the
@@ -122,6 +144,8 @@ class Config:
             "profile": self.profile,
             "expected": [dataclasses.asdict(x) for x in self.expected],
             "thumbnails": self.thumbnails,
+            "programmes": [dataclasses.asdict(p) for p in self.programmes],
+            "programme_default": self.programme_default,
         }
 
     def to_json(self) -> str:
@@ -207,6 +231,10 @@ def load_config(
             f"not {detectors!r}; known: {', '.join(REGISTRY)}"
         )
     expected = parse_expected(data.pop("expected", []), source)
+    programmes = parse_programmes(data.pop("programme", []), source)
+    settings = data.pop("programmes", {})
+    if not isinstance(settings, dict):
+        raise ParameterError(f"{source}: [programmes] must be a table (key: default)")
     file_values = []
     for det, table in data.items():
         if not isinstance(table, dict):
@@ -215,10 +243,53 @@ def load_config(
                 f"detectors, expected; detectors: {', '.join(REGISTRY)}"
             )
         file_values += [(det, k, v) for k, v in table.items()]
-    config = config.with_values(file_values).with_overrides(overrides)
+    config = config.with_values(file_values)
+    for key, value in settings.items():
+        config = config._with_programme_setting(key, value)
+    config = config.with_overrides(overrides)
     if detectors is not None:
         config = config.with_detectors(detectors)
-    return dataclasses.replace(config, profile=name, expected=expected)
+    return dataclasses.replace(config, profile=name, expected=expected, programmes=programmes)
+
+
+def parse_programmes(entries: Any, source: str) -> tuple[ProgrammeSpec, ...]:
+    """``[[programme]]`` tables (keys name, tracks, layout), validated: ``tracks`` are
+    1-based audio track numbers, ``layout`` one of :data:`~streamcheck.model.LAYOUTS`."""
+    if not isinstance(entries, list):
+        raise ParameterError(f"{source}: 'programme' must be a list of [[programme]] tables")
+    out = []
+    seen_names: set[str] = set()
+    seen_tracks: set[int] = set()
+    for i, entry in enumerate(entries):
+        where = f"{source}: programme #{i + 1}"
+        if not isinstance(entry, dict):
+            raise ParameterError(f"{where} is not a table")
+        unknown = set(entry) - {"name", "tracks", "layout"}
+        if unknown:
+            raise ParameterError(
+                f"{where}: unknown key {', '.join(sorted(unknown))}; allowed: name, tracks, layout"
+            )
+        name, tracks, layout = entry.get("name"), entry.get("tracks"), entry.get("layout")
+        if not isinstance(name, str) or not name or name in seen_names:
+            raise ParameterError(f"{where}: name must be a text naming it once, not {name!r}")
+        if (
+            not isinstance(tracks, list)
+            or not tracks
+            or not all(isinstance(t, int) and not isinstance(t, bool) and t >= 1 for t in tracks)
+        ):
+            raise ParameterError(
+                f"{where}: tracks must be a list of audio track numbers from 1, like [1, 2]"
+            )
+        if seen_tracks & set(tracks) or len(set(tracks)) != len(tracks):
+            raise ParameterError(f"{where}: a track belongs to one programme only")
+        if layout not in LAYOUTS:
+            raise ParameterError(
+                f"{where}: layout must be one of {', '.join(LAYOUTS)}, not {layout!r}"
+            )
+        seen_names.add(name)
+        seen_tracks.update(tracks)
+        out.append(ProgrammeSpec(name, tuple(tracks), layout))
+    return tuple(out)
 
 
 def parse_expected(entries: Any, source: str) -> tuple[Expected, ...]:

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 from collections.abc import Mapping, Sequence
 
 from .detectors import RULES, Rule
@@ -51,9 +50,7 @@ def mark_expected(events: list[Event], expected: list[Expected], filename: str) 
     out = []
     for ev in events:
         for x in expected:
-            if x.detector not in (None, ev.detector):
-                continue
-            if x.path is not None and not fnmatch.fnmatch(filename, x.path):
+            if not x.applies_to(filename, ev.detector):
                 continue
             if (
                 ev.start_s >= x.start_s - EXPECTED_SLACK_S

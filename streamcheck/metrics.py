@@ -1,6 +1,8 @@
 """Per-second metrics of one file: the rows of metrics.parquet.
 
-The columns derive from declarations: the measure step's video metrics
+One row per second per source: the video stream (its ``stream_index``) and each audio
+programme (``programme``; ``stream_index`` its first track's). The columns derive from
+declarations: the measure step's video metrics
 (:data:`streamcheck.measure.VIDEO_METRICS`), every registered detector's ``publishes``, and
 the audio metrics below (:func:`columns`). Video features (what the measure step and the
 detectors put in each frame's ``features``) are merged over the frames that start in each
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -49,26 +52,19 @@ def _db(power_or_amp: float, factor: float) -> float:
     return max(FLOOR_DBFS, factor * math.log10(power_or_amp))
 
 
-class MetricsRecorder:
-    """Accumulates per-second sums while the file streams past; memory grows with the
-    number of seconds only (a few numbers each)."""
+class _VideoSeconds:
+    """Per-second merges of one video stream's frame features."""
 
-    def __init__(self, audio_stream_index: int | None) -> None:
-        self.audio_stream_index = audio_stream_index
-        self._video = video_metrics()
-        self._rules = {m.name: m.per_second for m in self._video}
-        self._vsum: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        self._vcount: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self._power: dict[int, float] = defaultdict(float)
-        self._samples: dict[int, int] = defaultdict(int)
-        self._peak: dict[int, float] = defaultdict(float)
-        self._momentary: dict[int, float] = {}
+    def __init__(self, rules: Mapping[str, str]) -> None:
+        self.rules = rules
+        self.sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
-    def add_video(self, frame: VideoFrame) -> None:
+    def add(self, frame: VideoFrame) -> None:
         sec = max(0, math.floor(frame.t_s))
-        sums, counts = self._vsum[sec], self._vcount[sec]
+        sums, counts = self.sums[sec], self.counts[sec]
         for name, value in frame.features.items():
-            rule = self._rules.get(name, "mean")
+            rule = self.rules.get(name, "mean")
             if rule == "mean" or not counts[name]:
                 sums[name] = sums[name] + value if rule == "mean" else value
             elif rule == "max":
@@ -77,13 +73,28 @@ class MetricsRecorder:
                 sums[name] = min(sums[name], value)
             counts[name] += 1
 
-    def add_audio(self, block: AudioBlock) -> None:
-        if block.stream_index != self.audio_stream_index or block.n == 0:
-            return
-        for t, m, _ in block.loudness:
-            sec = max(0, math.floor(t))
+    def value(self, sec: int, metric: Metric) -> float | None:
+        counts = self.counts.get(sec)
+        if not counts or not counts.get(metric.name):
+            return None
+        value = self.sums[sec][metric.name]
+        return value / counts[metric.name] if metric.per_second == "mean" else value
+
+
+class _AudioSeconds:
+    """Per-second RMS, sample peak and highest momentary loudness of one programme."""
+
+    def __init__(self) -> None:
+        self.power: dict[int, float] = defaultdict(float)
+        self.samples: dict[int, int] = defaultdict(int)
+        self.peak: dict[int, float] = defaultdict(float)
+        self.momentary: dict[int, float] = {}
+
+    def add(self, block: AudioBlock) -> None:
+        for t, m, _ in block.loudness:  # t: where the reading's window ends
+            sec = max(0, math.floor(t - 1e-6))
             if m > -120.0:
-                self._momentary[sec] = max(self._momentary.get(sec, -math.inf), m)
+                self.momentary[sec] = max(self.momentary.get(sec, -math.inf), m)
         x, mag = block.samples, block.magnitude
         channels = x.shape[0]
         sr, t0 = block.sample_rate, block.t_s
@@ -94,31 +105,57 @@ class MetricsRecorder:
             stop = min(block.n, max(pos + 1, math.ceil((sec + 1 - t0) * sr)))
             part = x[:, pos:stop]
             # the mean over channels of each sample's power, summed (vdot: one BLAS pass)
-            self._power[sec] += float(np.vdot(part, part)) / channels
-            self._samples[sec] += stop - pos
-            self._peak[sec] = max(self._peak[sec], float(mag[:, pos:stop].max()))
+            self.power[sec] += float(np.vdot(part, part)) / channels
+            self.samples[sec] += stop - pos
+            self.peak[sec] = max(self.peak[sec], float(mag[:, pos:stop].max()))
             pos = stop
 
-    def _video_value(self, sec: int, metric: Metric) -> float | None:
-        counts = self._vcount.get(sec)
-        if not counts or not counts.get(metric.name):
+    def value(self, sec: int, metric: Metric) -> float | None:
+        if not self.samples.get(sec):
             return None
-        value = self._vsum[sec][metric.name]
-        return value / counts[metric.name] if metric.per_second == "mean" else value
+        if metric.name == "rms_dbfs":
+            return _db(self.power[sec] / self.samples[sec], 10.0)
+        if metric.name == "peak_dbfs":
+            return _db(self.peak[sec], 20.0)
+        return self.momentary.get(sec)
 
-    def table(self) -> dict[str, list[float | None]]:
-        """Columns (t_s, then :func:`columns`) with one entry per second, None where a second
-        has no such measurement."""
-        seconds = sorted(set(self._vsum) | set(self._samples))
-        cols: dict[str, list[float | None]] = {"t_s": [float(s) for s in seconds]}
-        for metric in self._video:
-            cols[metric.name] = [self._video_value(s, metric) for s in seconds]
-        audio: dict[str, Callable[[int], float | None]] = {
-            "rms_dbfs": lambda s: _db(self._power[s] / self._samples[s], 10.0),
-            "peak_dbfs": lambda s: _db(self._peak[s], 20.0),
-            "momentary_lufs": lambda s: self._momentary.get(s),
-        }
-        for metric in AUDIO_METRICS:
-            fn = audio[metric.name]
-            cols[metric.name] = [fn(s) if self._samples.get(s) else None for s in seconds]
+
+class MetricsRecorder:
+    """Accumulates per-second values while the file streams past, for the video stream and
+    for each audio programme: one row per second per source (``stream_index`` and, for audio,
+    ``programme``). Memory grows with the number of seconds only (a few numbers each)."""
+
+    def __init__(self) -> None:
+        self._video_metrics = video_metrics()
+        rules = {m.name: m.per_second for m in self._video_metrics}
+        self._video: dict[int, _VideoSeconds] = defaultdict(lambda: _VideoSeconds(rules))
+        self._audio: dict[tuple[int, str | None], _AudioSeconds] = defaultdict(_AudioSeconds)
+
+    def add_video(self, frame: VideoFrame, stream_index: int) -> None:
+        self._video[stream_index].add(frame)
+
+    def add_audio(self, block: AudioBlock) -> None:
+        if block.n:
+            self._audio[(block.stream_index, block.programme)].add(block)
+
+    def table(self) -> dict[str, list[Any]]:
+        """Columns (t_s, stream_index, programme, then :func:`columns`) with one entry per
+        second per source, None where a source has no such measurement."""
+        cols: dict[str, list[Any]] = {"t_s": [], "stream_index": [], "programme": []}
+        for metric in columns():
+            cols[metric.name] = []
+        sources: list[tuple[int, str | None, _VideoSeconds | _AudioSeconds]] = [
+            (idx, None, v) for idx, v in sorted(self._video.items())
+        ]
+        sources += [(idx, name, a) for (idx, name), a in self._audio.items()]
+        audio_names = {m.name for m in AUDIO_METRICS}
+        for idx, programme, source in sources:
+            seconds = sorted(source.counts if isinstance(source, _VideoSeconds) else source.samples)
+            for sec in seconds:
+                cols["t_s"].append(float(sec))
+                cols["stream_index"].append(idx)
+                cols["programme"].append(programme)
+                for metric in columns():
+                    own = (metric.name in audio_names) == isinstance(source, _AudioSeconds)
+                    cols[metric.name].append(source.value(sec, metric) if own else None)
         return cols

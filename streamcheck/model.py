@@ -12,6 +12,33 @@ from typing import Any
 
 import numpy as np
 
+# channel names (FFmpeg's) of the layouts a programme may declare
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "mono": ("FC",),
+    "stereo": ("FL", "FR"),
+    "2.1": ("FL", "FR", "LFE"),
+    "3.0": ("FL", "FR", "FC"),
+    "quad": ("FL", "FR", "BL", "BR"),
+    "4.0": ("FL", "FR", "FC", "BC"),
+    "5.0": ("FL", "FR", "FC", "SL", "SR"),
+    "5.1": ("FL", "FR", "FC", "LFE", "SL", "SR"),
+    "7.1": ("FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"),
+}
+# the layout a stream without one is taken to have, by channel count (BS.1770-4: five
+# channels are L R C Ls Rs, six 5.1 with the LFE fourth, as FFmpeg's defaults)
+DEFAULT_LAYOUT = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 8: "7.1"}
+
+
+def layout_name(names: tuple[str, ...]) -> str | None:
+    """The name of the layout whose channels are ``names`` (None when none is)."""
+    return next((name for name, chans in LAYOUTS.items() if chans == names), None)
+
+
+def default_names(channels: int) -> tuple[str, ...]:
+    """Channel names of the default layout for ``channels`` (empty when there is none)."""
+    layout = DEFAULT_LAYOUT.get(channels)
+    return LAYOUTS[layout] if layout else ()
+
 
 class Severity(str, enum.Enum):
     """How bad a finding is. Ordered: info < warning < error."""
@@ -78,6 +105,19 @@ class Expected:
     path: str | None = None
     note: str = ""
 
+    def whole_stretch_of(self, filename: str) -> bool:
+        """True when this entry declares a whole stretch of ``filename`` (no detector named)
+        as there on purpose: a leader, left out of the programme's loudness."""
+        return self.detector is None and self.applies_to(filename, "")
+
+    def applies_to(self, filename: str, detector: str) -> bool:
+        """True when this entry covers findings of ``detector`` in a file named ``filename``."""
+        import fnmatch
+
+        if self.detector not in (None, detector):
+            return False
+        return self.path is None or fnmatch.fnmatch(filename, self.path)
+
 
 EXPECTED_SLACK_S = 0.5  # a declared window may be off by this much at either end
 
@@ -138,9 +178,11 @@ class VideoFrame:
 
 @dataclass
 class AudioBlock:
-    """Decoded audio of one stream: ``samples`` is float32 of shape (channels, n), full scale
-    = 1.0, starting at ``t_s`` seconds. ``loudness`` holds the loudness meter's readings that
-    became available with this block: (time s, momentary LUFS, short-term LUFS), 100 ms apart.
+    """Decoded audio of one stream, or of one programme (``programme`` its name; then
+    ``stream_index`` is its first track's): ``samples`` is float32 of shape (channels, n), full
+    scale = 1.0, starting at ``t_s`` seconds. ``loudness`` holds the programme's loudness
+    readings that became available with this block: (time s, momentary LUFS, short-term LUFS),
+    100 ms apart.
     ``true_peak`` is the block's 4× oversampled peak per channel (linear, 1.0 = full scale),
     and ``true_peak_overs`` where it reaches the level a detector asked for (:class:`Needs`):
     (channel, start s, end s, linear true peak) of stretches of about 10 ms; both filled by
@@ -151,6 +193,7 @@ class AudioBlock:
     sample_rate: int
     samples: np.ndarray
     loudness: list[tuple[float, float, float]] = field(default_factory=list)
+    programme: str | None = None
     true_peak: np.ndarray | None = None
     true_peak_overs: list[tuple[int, float, float, float]] = field(default_factory=list)
     _magnitude: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -200,9 +243,11 @@ class Needs:
 @dataclass(frozen=True)
 class StreamInfo:
     """What a detector knows of its stream before the first frame: container ``index``,
-    ``kind`` (video, audio or file for file-level detectors), ``codec``, nominal
+    ``kind`` (video, audio, or programme: audio tracks measured together), ``codec``, nominal
     ``frame_s`` (seconds per frame, video) and whether the stream declares a variable frame rate,
-    ``sample_rate``, ``channels`` and FFmpeg's ``channel_names`` (FL, FR, FC, LFE…; audio)."""
+    ``sample_rate``, ``channels`` and FFmpeg's ``channel_names`` (FL, FR, FC, LFE…; audio; the
+    default layout's for a stream that declares none); for a programme its name; ``label``
+    names it in findings."""
 
     index: int
     kind: str
@@ -212,18 +257,28 @@ class StreamInfo:
     sample_rate: int = 0
     channels: int = 0
     channel_names: tuple[str, ...] = ()
+    programme: str | None = None
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """How findings name it: ``track 3`` (an audio stream, by its 1-based track number
+        when known), ``programme 'main' (tracks 1+2)``, ``stream 0``."""
+        return self.label or f"stream {self.index}"
 
 
 @dataclass(frozen=True)
 class LoudnessSummary:
-    """BS.1770-4 / EBU R128 figures of one audio stream: integrated loudness (LUFS, None when
-    everything is gated out), loudness range (LU, EBU Tech 3342), and the largest momentary
-    (400 ms) and short-term (3 s) loudness (LUFS)."""
+    """BS.1770-4 / EBU R128 figures of one audio programme: integrated loudness (LUFS, None
+    when everything is gated out), loudness range (LU, EBU Tech 3342), the largest momentary
+    (400 ms) and short-term (3 s) loudness (LUFS, read at 10 ms resolution), and the time the
+    measured programme starts (after a leader left out)."""
 
     integrated_lufs: float | None
     range_lu: float | None
     max_momentary_lufs: float | None
     max_short_term_lufs: float | None
+    start_s: float | None = None  # where the measured programme starts (after a leader)
 
 
 @dataclass
@@ -248,19 +303,72 @@ class StreamFacts:
 
 
 @dataclass
+class ProgrammeFacts:
+    """What one audio programme measured: its name, its tracks (1-based) and their stream
+    indexes, its loudness, the true peak of each of its channels (linear), where it starts and
+    ends (seconds), and how findings name it."""
+
+    name: str
+    tracks: tuple[int, ...]
+    streams: tuple[int, ...]
+    label: str
+    sample_rate: int = 0
+    channel_names: tuple[str, ...] = ()
+    loudness: LoudnessSummary | None = None
+    true_peak: np.ndarray | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+@dataclass
 class FileFacts:
     """The whole file after decoding, for file-level detectors: every declared audio/video
     stream, the file's duration (seconds, presentation timeline), the duration its container
-    declares, and where the container's data ended early (None when it did not)."""
+    declares, where the container's data ended early (None when it did not), and the audio
+    programmes."""
 
     streams: list[StreamFacts]
     duration_s: float
     declared_duration_s: float | None = None
     data_ends_at_s: float | None = None
     data_error: str | None = None
+    programmes: list[ProgrammeFacts] = field(default_factory=list)
+    programme_notes: list[str] = field(default_factory=list)  # configured, could not be formed
 
     def first(self, kind: str) -> StreamFacts | None:
         return next((s for s in self.streams if s.info.kind == kind), None)
+
+
+@dataclass
+class StreamRow:
+    """One row of streams.parquet: a container stream (``stream_index``) or an audio
+    programme (``programme``, its ``tracks`` as ``1+2``), what it is and what was measured."""
+
+    kind: str  # video, audio, programme, subtitle, data
+    stream_index: int | None = None
+    programme: str | None = None
+    tracks: str | None = None
+    codec: str | None = None
+    profile: str | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    pix_fmt: str | None = None
+    scan: str | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    layout: str | None = None
+    bit_depth: int | None = None
+    language: str | None = None
+    start_s: float | None = None
+    duration_s: float | None = None
+    integrated_lufs: float | None = None
+    loudness_range_lu: float | None = None
+    max_momentary_lufs: float | None = None
+    max_short_term_lufs: float | None = None
+    true_peak_dbtp: float | None = None
+    loudness_start_s: float | None = None
+    av_sync_s: float | None = None
 
 
 @dataclass
@@ -285,6 +393,7 @@ class FileInfo:
     max_momentary_lufs: float | None = None
     max_short_term_lufs: float | None = None
     true_peak_dbtp: float | None = None
+    loudness_start_s: float | None = None
 
 
 @dataclass
@@ -296,6 +405,7 @@ class FileResult:
     error: str | None = None
     events: list[Event] = field(default_factory=list)
     metrics: dict[str, list[Any]] = field(default_factory=dict)
+    streams: list[StreamRow] = field(default_factory=list)
     thumbnails: dict[str, bytes] = field(default_factory=dict)  # relative path → JPEG
     wall_s: float = 0.0
     cpu_s: float = 0.0

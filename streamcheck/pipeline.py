@@ -12,16 +12,17 @@ from __future__ import annotations
 import errno
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import reduce
 
+from .audio_chain import ProgrammeChain, flatten, true_peak_dbtp
 from .config import Config, sidecar_expected
 from .decode import DecodeStats, Media, describe_error, iter_decoded, open_media
 from .detectors import REGISTRY, AnyFileDetector, AnyStreamDetector, FileDetector, StreamDetector
-from .detectors.decibels import amplitude_to_db
 from .errors import MediaOpenError, ParameterError
 from .events import finalize
-from .measure import AudioMeasure, VideoMeasure
+from .measure import VideoMeasure
 from .metrics import MetricsRecorder
 from .model import (
     AudioBlock,
@@ -30,10 +31,14 @@ from .model import (
     FileInfo,
     FileResult,
     Needs,
+    ProgrammeFacts,
     Status,
     StreamFacts,
+    StreamRow,
     VideoFrame,
+    layout_name,
 )
+from .programmes import Programme, plan
 from .thumbs import ThumbnailKeeper
 
 
@@ -105,29 +110,38 @@ def _timed(result: FileResult, wall0: float, cpu0: float) -> FileResult:
     return result
 
 
-Detectors = tuple[
-    list[AnyStreamDetector], dict[int, list[AnyStreamDetector]], list[AnyFileDetector]
-]
+@dataclass
+class Detectors:
+    """The configured detectors of one file: for its video stream, for each audio stream (by
+    index), for each audio programme (by name) and for the file."""
+
+    video: list[AnyStreamDetector] = field(default_factory=list)
+    audio: dict[int, list[AnyStreamDetector]] = field(default_factory=dict)
+    programme: dict[str, list[AnyStreamDetector]] = field(default_factory=dict)
+    file: list[AnyFileDetector] = field(default_factory=list)
 
 
-def build_detectors(config: Config, media: Media) -> Detectors:
-    """The configured detectors of ``media``: for its video stream, for each audio stream
-    (by index), and for the file."""
-    video: list[AnyStreamDetector] = []
-    audio: dict[int, list[AnyStreamDetector]] = {s.index: [] for s in media.audio}
-    file: list[AnyFileDetector] = []
+def build_detectors(
+    config: Config, media: Media, programmes: Sequence[Programme] = ()
+) -> Detectors:
+    """The configured detectors of ``media`` (and of its audio ``programmes``)."""
+    dets = Detectors(audio={s.index: [] for s in media.audio})
+    dets.programme = {p.name: [] for p in programmes}
     for name in config.detectors:
         cls, params = REGISTRY[name], config.params_for(name)
         if issubclass(cls, FileDetector):
-            file.append(cls(params))
+            dets.file.append(cls(params))
             continue
         assert issubclass(cls, StreamDetector)
         if cls.kind in ("video", "av") and media.video is not None:
-            video.append(cls(params, media.info_of(media.video)))
+            dets.video.append(cls(params, media.info_of(media.video)))
         if cls.kind in ("audio", "av"):
             for s in media.audio:
-                audio[s.index].append(cls(params, media.info_of(s)))
-    return video, audio, file
+                dets.audio[s.index].append(cls(params, media.info_of(s)))
+        if cls.kind == "programme":
+            for p in programmes:
+                dets.programme[p.name].append(cls(params, p.info()))
+    return dets
 
 
 def needs_of(detectors: list[AnyStreamDetector]) -> Needs:
@@ -143,19 +157,23 @@ def _run(
     on_open: Callable[[FileInfo], None] | None,
 ) -> None:
     info = result.info
+    expected = [*config.expected, *sidecar_expected(path)]
+    filename = os.path.basename(path)
     with open_media(path) as media:
         media.fill_info(info)
         if on_open is not None:
             on_open(info)
-        video_dets, audio_dets, file_dets = build_detectors(config, media)
-        video_needs = needs_of(video_dets)
+        tracks = [media.info_of(s) for s in media.audio]
+        programmes, notes = plan(tracks, config.programmes, config.programme_default)
+        dets = build_detectors(config, media, programmes)
+        video_needs = needs_of(dets.video)
         measure = VideoMeasure(video_needs, metrics=config.metrics)
         thumbs = ThumbnailKeeper(path) if config.thumbnails and media.video is not None else None
-        audio_measures = {
-            idx: AudioMeasure(needs_of(dets).true_peak_overs_above)
-            for idx, dets in audio_dets.items()
-        }
-        recorder = MetricsRecorder(media.audio[0].index if media.audio else None)
+        # stretches declared as there on purpose as a whole (no detector named: bars and
+        # tone, a slate) are no part of the programme's loudness
+        leaders = [(x.start_s, x.end_s) for x in expected if x.whole_stretch_of(filename)]
+        chains = [ProgrammeChain(p, dets.programme[p.name], leaders) for p in programmes]
+        recorder = MetricsRecorder() if config.metrics else None
 
         decoded = iter_decoded(
             media, stats, threads=config.decoder_threads, column_step=video_needs.column_step
@@ -163,47 +181,48 @@ def _run(
         for item in decoded:
             if isinstance(item, VideoFrame):
                 measure.update(item)
-                for det in video_dets:
+                for det in dets.video:
                     det.update(item)
                 if thumbs is not None:
-                    thumbs.update(item, video_dets)
-                if config.metrics:
-                    recorder.add_video(item)
+                    thumbs.update(item, dets.video)
+                if recorder is not None:
+                    recorder.add_video(item, media.video.index if media.video else 0)
             elif isinstance(item, AudioBlock):
-                audio_measures[item.stream_index].update(item)
-                for det in audio_dets[item.stream_index]:
+                for det in dets.audio[item.stream_index]:
                     det.update(item)
-                if config.metrics:
-                    recorder.add_audio(item)
+                for chain in chains:
+                    chain.add(item, recorder)
+        for chain in chains:
+            chain.finish(recorder)
 
         events: list[Event] = []
         if media.video is not None:
             end = stats.streams[media.video.index].end_s or stats.end_s
-            for det in video_dets:
+            for det in dets.video:
                 events += det.finish(end)
-        for idx, dets in audio_dets.items():
+        for idx, audio_dets in dets.audio.items():
             end = stats.streams[idx].end_s or stats.end_s
-            for det in dets:
+            for det in audio_dets:
                 events += det.finish(end)
+        events += flatten(chains, stats.end_s)
         declared = media.declared_duration_s
         unknown = [
             StreamFacts(info=s, messages=["FFmpeg has no decoder for its codec"])
             for s in media.undecodable
         ]
-        first_audio = media.audio[0].index if media.audio else None
         has_video = media.video is not None
+        rows = media.stream_rows()
 
-    for idx, m in audio_measures.items():
-        stats.streams[idx].true_peak = m.true_peak
-    if first_audio is not None:
-        first = stats.streams[first_audio]
+    programme_facts = [chain.facts() for chain in chains]
+    if programme_facts:
+        first = programme_facts[0]
         if first.loudness is not None:
             info.integrated_lufs = first.loudness.integrated_lufs
             info.loudness_range_lu = first.loudness.range_lu
             info.max_momentary_lufs = first.loudness.max_momentary_lufs
             info.max_short_term_lufs = first.loudness.max_short_term_lufs
-        if first.true_peak is not None and first.true_peak.size:
-            info.true_peak_dbtp = amplitude_to_db(float(first.true_peak.max()))
+            info.loudness_start_s = first.loudness.start_s
+        info.true_peak_dbtp = true_peak_dbtp(first)
     info.frames = stats.items("video") if has_video else None
     if stats.end_s > 0:
         info.duration_s = stats.end_s
@@ -215,19 +234,22 @@ def _run(
         declared_duration_s=declared,
         data_ends_at_s=data_ends,
         data_error=stats.demux_error,
+        programmes=programme_facts,
+        programme_notes=notes,
     )
-    for fdet in file_dets:
+    for fdet in dets.file:
         events += fdet.check(facts)
     result.events = finalize(
         events,
         info.duration_s,
         min_duration_s=config.min_durations(),
-        expected=[*config.expected, *sidecar_expected(path)],
-        filename=os.path.basename(path),
+        expected=expected,
+        filename=filename,
     )
+    result.streams = stream_rows(rows, stats, programme_facts)
     if thumbs is not None:
         result.events, result.thumbnails = thumbs.attach(result.events)
-    if config.metrics:
+    if recorder is not None:
         result.metrics = recorder.table()
     if stats.items("video") == 0 and stats.items("audio") == 0:
         result.status = Status.ERROR
@@ -241,6 +263,41 @@ def _run(
             + (f" ({stats.demux_error})" if stats.demux_error else "")
             + "; analysed up to there"
         )
+
+
+def stream_rows(
+    rows: list[StreamRow], stats: DecodeStats, programmes: list[ProgrammeFacts]
+) -> list[StreamRow]:
+    """streams.parquet's rows of a file: each container stream with its decoded start and
+    duration, then each programme with what it measured."""
+    out = []
+    for row in rows:
+        facts = stats.streams.get(row.stream_index) if row.stream_index is not None else None
+        if facts is not None and facts.start_s is not None:
+            row.start_s = facts.start_s
+            row.duration_s = facts.duration_s
+        out.append(row)
+    for p in programmes:
+        lo = p.loudness
+        out.append(
+            StreamRow(
+                kind="programme",
+                programme=p.name,
+                tracks="+".join(map(str, p.tracks)),
+                sample_rate=p.sample_rate or None,
+                channels=len(p.true_peak) if p.true_peak is not None else None,
+                layout=layout_name(p.channel_names),
+                start_s=p.start_s,
+                duration_s=(p.end_s - p.start_s) if p.start_s is not None and p.end_s else None,
+                integrated_lufs=lo.integrated_lufs if lo else None,
+                loudness_range_lu=lo.range_lu if lo else None,
+                max_momentary_lufs=lo.max_momentary_lufs if lo else None,
+                max_short_term_lufs=lo.max_short_term_lufs if lo else None,
+                loudness_start_s=lo.start_s if lo else None,
+                true_peak_dbtp=true_peak_dbtp(p),
+            )
+        )
+    return out
 
 
 def _data_end(stats: DecodeStats, declared: float | None) -> float | None:

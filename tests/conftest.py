@@ -65,3 +65,12 @@ def shared_media() -> list[Path]:
 
 
 os.environ.setdefault("SVT_LOG", "1")
+
+
+def per_second(result, name: str, audio: bool = False) -> list:
+    """One metric column of a result, per second, for the video stream (or, with ``audio``,
+    the first audio programme): metrics have a row per second per source."""
+    m = result.metrics
+    programmes = [p for p in m["programme"] if p is not None]
+    want = programmes[0] if audio and programmes else None
+    return [v for v, p in zip(m[name], m["programme"], strict=True) if p == want]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from streamcheck.testmedia.catalog import AUDIO_SPECS, DEFECT_SPECS, INTEGRITY_SPECS, NEGATIVE_SPECS
+from tests.conftest import per_second
 
 AUDIO_TOL_S = 0.020  # the issue's tolerance for audio event edges
 LOSSY_CLIP_CODECS = {"aac"}  # AAC does not keep a clipped waveform flat: edges blur (see README)
@@ -98,7 +99,7 @@ def test_ten_bit_limited_range_black(analysed):
     """ProRes is 10-bit: black is judged against 64–940, not 8-bit codes."""
     a = analysed("prores10_pcm_mov")
     assert any(e.detector == "black" for e in a.result.events)
-    assert a.result.metrics["black_ratio"][0] < 0.5  # first second: textured picture
+    assert per_second(a.result, "black_ratio")[0] < 0.5  # first second: textured picture
 
 
 def test_decode_damage_evidence_is_named(analysed):
@@ -122,18 +123,24 @@ def test_results_carry_file_facts(analysed):
 
 def test_metrics_are_per_second_and_plausible(analysed):
     r = analysed("h264_aac_mp4").result
-    m = r.metrics
-    # one row per second; AAC's last frame is padded, so a few ms of second 10 may appear
-    assert m["t_s"][:10] == [float(s) for s in range(10)] and len(m["t_s"]) <= 11
+    t_video, t_audio = per_second(r, "t_s"), per_second(r, "t_s", audio=True)
+    # one row per second and source; AAC's last frame is padded, so a few ms of second 10 may
+    # appear in the audio
+    assert t_video == [float(s) for s in range(10)]
+    assert t_audio[:10] == t_video and len(t_audio) <= 11
+    assert set(r.metrics["programme"]) == {None, "1"}
+    black, luma, motion = (per_second(r, c) for c in ("black_ratio", "luma_mean", "motion"))
+    rms, peak = per_second(r, "rms_dbfs", audio=True), per_second(r, "peak_dbfs", audio=True)
     # black from 2.0 to 4.4: seconds 2 and 3 are fully black
-    assert m["black_ratio"][2] > 0.98 and m["black_ratio"][3] > 0.98
-    assert m["black_ratio"][0] < 0.1
-    assert m["luma_mean"][2] < 0.1 < m["luma_mean"][0]
+    assert black[2] > 0.98 and black[3] > 0.98
+    assert black[0] < 0.1
+    assert luma[2] < 0.1 < luma[0]
     # silence from 1.5 to 4.0: seconds 2 and 3 are at the floor; second 0 carries music
-    assert m["rms_dbfs"][2] < -100 and m["rms_dbfs"][0] > -40
-    assert m["peak_dbfs"][0] <= 0.5
+    assert rms[2] < -100 and rms[0] > -40
+    assert peak[0] <= 0.5
     # frozen from 6.0 to 8.6: no motion in second 7; motion in second 0
-    assert m["motion"][7] < 0.001 < m["motion"][0]
-    assert 0.8 < m["blockiness"][0] < 1.3  # clean coded picture scores about 1
-    letterbox = analysed("letterbox_mp4").result.metrics
-    assert letterbox["bars_ratio"][0] == pytest.approx(0.25, abs=0.02)
+    assert motion[7] < 0.001 < motion[0]
+    assert 0.8 < per_second(r, "blockiness")[0] < 1.3  # clean coded picture scores about 1
+    assert per_second(r, "rms_dbfs") == [None] * 10  # audio columns are not on video rows
+    letterbox = analysed("letterbox_mp4").result
+    assert per_second(letterbox, "bars_ratio")[0] == pytest.approx(0.25, abs=0.02)

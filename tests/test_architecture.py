@@ -108,7 +108,12 @@ def _contract(table: str) -> list[tuple[str, pa.DataType, bool]]:
 
 @pytest.mark.parametrize(
     ("table", "arrow"),
-    [("defects", schema.DEFECTS), ("files", schema.FILES), ("metrics", schema.METRICS)],
+    [
+        ("defects", schema.DEFECTS),
+        ("files", schema.FILES),
+        ("metrics", schema.METRICS),
+        ("streams", schema.STREAMS),
+    ],
 )
 def test_schemas_are_the_documented_contract(table: str, arrow: pa.Schema):
     documented = _contract(table)
@@ -122,7 +127,7 @@ def test_metric_columns_are_what_is_declared_and_all_are_filled(analysed):
     from streamcheck.metrics import columns
 
     declared = [m.name for m in columns()]
-    assert schema.METRICS.names == ["path", "t_s", *declared]
+    assert schema.METRICS.names == ["path", "t_s", "stream_index", "programme", *declared]
     for cls in REGISTRY.values():
         for metric in cls.publishes:
             assert metric.name in declared, cls.name

@@ -15,7 +15,6 @@ Everything is read from the first 64 KiB; anything unexpected gives None (no cla
 
 from __future__ import annotations
 
-import os
 import struct
 
 HEAD_BYTES = 1 << 16

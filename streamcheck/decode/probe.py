@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import av
 
 from ..errors import MediaOpenError
-from ..model import FileInfo, StreamInfo
+from ..model import FileInfo, StreamInfo, StreamRow, default_names
 from .anomalies import LogTap
 from .declared import declared_duration
 
@@ -56,18 +57,55 @@ class Media:
                 vfr=vfr,
             )
         actx: Any = ctx  # an AudioCodecContext here
+        channels = actx.channels or 0
         try:
             names = tuple(ch.name for ch in actx.layout.channels)
         except (AttributeError, ValueError):
             names = ()
+        if not names or "NONE" in names:  # no layout declared: the default for the count
+            names = default_names(channels)
+        track = next((n for n, s in enumerate(self.audio, start=1) if s is stream), None)
         return StreamInfo(
             index=stream.index,
             kind="audio",
             codec=ctx.name,
             sample_rate=actx.sample_rate or 0,
-            channels=actx.channels or 0,
+            channels=channels,
             channel_names=names,
+            label=f"track {track}" if track else "",
         )
+
+    def stream_rows(self) -> list[StreamRow]:
+        """A streams.parquet row of every stream in the container, with what its header
+        says (times and measurements are filled in after decoding)."""
+        rows = []
+        for s in self.container.streams:
+            kind = s.type if s.type in ("video", "audio", "subtitle") else "data"
+            row = StreamRow(kind=kind, stream_index=s.index)
+            ctx: Any = s.codec_context
+            language = s.metadata.get("language") if s.metadata else None
+            row.language = language if language and language != "und" else None
+            if ctx is None:
+                rows.append(row)
+                continue
+            row.codec = ctx.name
+            row.profile = ctx.profile or None
+            if kind == "video":
+                row.width, row.height = ctx.width or None, ctx.height or None
+                rate = s.average_rate or s.guessed_rate or s.base_rate
+                row.fps = float(rate) if rate else None
+                fmt = ctx.format
+                row.pix_fmt = fmt.name if fmt is not None else None
+                if fmt is not None and fmt.components:
+                    row.bit_depth = fmt.components[0].bits
+            elif kind == "audio":
+                row.sample_rate = ctx.sample_rate or None
+                row.channels = ctx.channels or None
+                name = ctx.layout.name if ctx.layout is not None else None
+                row.layout = name if name and "channels" not in name else None
+                row.bit_depth = _audio_bits(ctx.name, ctx.format)
+            rows.append(row)
+        return rows
 
     @property
     def declared_duration_s(self) -> float | None:
@@ -102,6 +140,17 @@ class Media:
             info.audio_codec = a.codec_context.name
             info.sample_rate = a.codec_context.sample_rate or None
             info.channels = a.codec_context.channels or None
+
+
+def _audio_bits(codec: str, fmt: Any) -> int | None:
+    """Bits per sample of an audio stream: from a PCM codec's name (pcm_s24le: 24; its
+    decoder gives 32-bit samples), else the integer sample format's (s16: 16); None for codecs
+    without one (AAC, Opus: their decoders give float)."""
+    found = re.match(r"pcm_[su](\d+)", codec)
+    if found:
+        return int(found.group(1))
+    name = fmt.name if fmt is not None else ""
+    return int(fmt.bits) if name.startswith(("s", "u")) and fmt.bits else None
 
 
 def _looks_like_mp4(path: str | os.PathLike[str]) -> bool:

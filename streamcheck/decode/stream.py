@@ -19,7 +19,6 @@ import numpy as np
 from ..model import AudioBlock, StreamFacts, VideoFrame
 from .anomalies import MAX_MESSAGES, DropTracker, LogTap
 from .audio import block_samples
-from .loudness import R128Meter
 from .messages import describe_error
 from .probe import Media
 from .video import luma_plane, nominal_range, subsample_step
@@ -70,15 +69,12 @@ class _Rechunker:
         self.index = index
         self.tolerance_s = JOIN_TOLERANCE_S + (tick_s or 0.0)
         self._frames: list[av.AudioFrame] = []
-        self._readings: list[tuple[float, float, float]] = []
         self._t = 0.0
         self._n = 0
         self._sr = 0
         self._key: tuple[str, int] = ("", 0)
 
-    def add(
-        self, t_s: float, frame: av.AudioFrame, readings: list[tuple[float, float, float]]
-    ) -> list[AudioBlock]:
+    def add(self, t_s: float, frame: av.AudioFrame) -> list[AudioBlock]:
         out: list[AudioBlock] = []
         sr, key = frame.sample_rate, (frame.format.name, frame.layout.nb_channels)
         if self._frames and (
@@ -90,7 +86,6 @@ class _Rechunker:
         if not self._frames:
             self._t, self._sr, self._key = t_s, sr, key
         self._frames.append(frame)
-        self._readings += readings
         self._n += frame.samples
         if self._n >= BLOCK_S * sr:
             out += self.flush()
@@ -100,8 +95,8 @@ class _Rechunker:
         if not self._frames:
             return []
         x = block_samples(self._frames)
-        block = AudioBlock(self.index, self._t, self._sr, x, loudness=self._readings)
-        self._frames, self._readings, self._n = [], [], 0
+        block = AudioBlock(self.index, self._t, self._sr, x)
+        self._frames, self._n = [], 0
         return [block]
 
 
@@ -132,13 +127,11 @@ def iter_decoded(
     stats: DecodeStats,
     *,
     threads: int = 0,
-    loudness: bool = True,
     column_step: int | None = None,
 ) -> Iterator[VideoFrame | AudioBlock]:
     """Decode ``media`` once, yielding :class:`VideoFrame` and :class:`AudioBlock` objects in
     the order the decoders produce them (presentation order within each stream). With
-    ``loudness``, every audio stream also runs through an EBU R128 meter: its readings ride on
-    the blocks, its summary lands in the stream's facts. With ``column_step``, each frame
+    ``column_step``, each frame
     carries every ``column_step``-th column of its luma plane (``VideoFrame.columns``)."""
     streams: list[av.stream.Stream] = []
     if media.video is not None:
@@ -149,13 +142,8 @@ def iter_decoded(
         stats.streams[s.index] = StreamFacts(info=media.info_of(s))
     if not streams:
         return
-    meters = {s.index: R128Meter(media.origin_s) for s in media.audio} if loudness else {}
     with LogTap() as tap:
-        yield from _loop(media, stats, streams, tap, meters, column_step)
-    for idx, meter in meters.items():
-        stats.streams[idx].loudness = meter.finish()
-        if meter.error:
-            _note_error(stats.streams[idx], meter.error)
+        yield from _loop(media, stats, streams, tap, column_step)
 
 
 def _loop(
@@ -163,7 +151,6 @@ def _loop(
     stats: DecodeStats,
     streams: list[av.stream.Stream],
     tap: LogTap,
-    meters: dict[int, R128Meter],
     column_step: int | None,
 ) -> Iterator[VideoFrame | AudioBlock]:
     video = media.video
@@ -295,7 +282,6 @@ def _loop(
                     facts.start_s = t_s
                 facts.items += 1
                 facts.end_s = max(facts.end_s or 0.0, end)
-                readings = meters[idx].push(frame) if idx in meters else []
-                yield from rechunk[idx].add(t_s, frame, readings)
+                yield from rechunk[idx].add(t_s, frame)
     for r in rechunk.values():
         yield from r.flush()

@@ -31,9 +31,9 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from ..model import Event, FileFacts, Needs, Severity, StreamInfo
 from .intervals import Interval, RunTracker
 
-# video: the first video stream; audio: each audio stream; av: both; file: once per file, after
-# decoding, with the FileFacts
-Kind = Literal["video", "audio", "av", "file"]
+# video: the first video stream; audio: each audio stream (track); av: both; programme: each
+# audio programme (tracks measured together); file: once per file, after decoding
+Kind = Literal["video", "audio", "av", "programme", "file"]
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -288,6 +288,14 @@ class AudioDetector(StreamDetector[P]):
     kind: ClassVar[Kind] = "audio"
 
 
+class ProgrammeDetector(StreamDetector[P]):
+    """A detector of each audio programme's blocks (its tracks' channels together, in the
+    programme's layout; ``self.stream.channel_names``). Its findings' ``channel`` is the
+    programme's channel; the pipeline turns it into the track and channel it is."""
+
+    kind: ClassVar[Kind] = "programme"
+
+
 class FileDetector(Detector[P]):
     """A detector decided once per file, from what the decoded streams turned out to be.
     Its findings span the whole file ``[0, duration]``."""
@@ -331,8 +339,15 @@ class FileDetector(Detector[P]):
         )
 
 
-def on_channels(channels: set[int]) -> tuple[str, int | None]:
-    """("on channel 1" / "on channels 0, 1", the Event's channel: the one channel or None)."""
+def on_channels(channels: set[int], stream: StreamInfo | None = None) -> tuple[str, int | None]:
+    """("on track 2 channel 1" / "on programme 'main' (tracks 1+2) channels FL, FR", the
+    Event's channel: the one channel or None). Channels are named by the stream's layout
+    where it has one, else numbered from 0; the stream by its label."""
     chans = sorted(channels)
-    words = f"on channel{'s' if len(chans) > 1 else ''} {', '.join(map(str, chans))}"
+    names = stream.channel_names if stream is not None else ()
+    shown = [names[c] if c < len(names) and names[c] != "NONE" else str(c) for c in chans]
+    where = f"{stream.name} " if stream is not None and stream.label else ""
+    if not chans:
+        return f"on {where}".rstrip() if where else "", None
+    words = f"on {where}channel{'s' if len(chans) > 1 else ''} {', '.join(shown)}"
     return words, chans[0] if len(chans) == 1 else None

@@ -73,7 +73,7 @@ class ClippingDetector(AudioDetector[ClippingParams]):
                 self.track(self.tracker.add(run.start_s, run.end_s, units=run.samples, channel=ch))
 
     def on_run(self, run: Interval) -> None:
-        where, channel = on_channels(run.channels)
+        where, channel = on_channels(run.channels, self.stream)
         self.emit(
             run.start_s,
             run.end_s,

@@ -115,6 +115,8 @@ class MissingStreamDetector(FileDetector[MissingStreamParams]):
                     unit="frames",
                     stream_index=s.info.index,
                 )
+        for note in facts.programme_notes:  # a configured programme the file cannot have
+            self.emit_file(f"Configured {note}.")
         kinds = {s.info.kind for s in facts.streams}
         for kind, required in (
             ("video", self.params.require_video),

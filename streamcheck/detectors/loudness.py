@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 
 from ..model import AudioBlock, FileFacts, Needs, StreamInfo
-from .base import AudioDetector, FileDetector, ParamsBase, on_channels, param, severity_param
+from .base import FileDetector, ParamsBase, ProgrammeDetector, on_channels, param, severity_param
 from .decibels import amplitude_to_db, dbfs_to_amplitude
 from .intervals import Interval, RunTracker
 
@@ -47,8 +47,8 @@ class LoudnessParams(ParamsBase):
 
 
 class LoudnessDetector(FileDetector[LoudnessParams]):
-    """Integrated loudness of each audio stream against the profile's target ± tolerance;
-    value = integrated loudness (LUFS); spans the whole file."""
+    """Integrated loudness of each audio programme against the profile's target ± tolerance;
+    value = integrated loudness (LUFS); spans the whole file, on the programme's first track."""
 
     name = "loudness"
     description = "Integrated loudness outside the profile's target ± tolerance (BS.1770-4)."
@@ -58,21 +58,23 @@ class LoudnessDetector(FileDetector[LoudnessParams]):
         if self.params.profile == "none":
             return
         target, tolerance, _ = PROFILES[self.params.profile]
-        for s in facts.streams:
-            lo = s.loudness
-            if s.info.kind != "audio" or lo is None or lo.integrated_lufs is None:
+        for p in facts.programmes:
+            lo = p.loudness
+            if lo is None or lo.integrated_lufs is None:
                 continue
             off = lo.integrated_lufs - target
             if abs(off) <= tolerance:
                 continue
             lra = f", LRA {lo.range_lu:.1f} LU" if lo.range_lu is not None else ""
+            start = lo.start_s or 0.0
+            after = f" (measured from {start:.1f} s, after the leader)" if start > 0.5 else ""
             self.emit_file(
-                f"Integrated loudness {lo.integrated_lufs:.1f} LUFS is {abs(off):.1f} LU "
-                f"{'above' if off > 0 else 'below'} the {self.params.profile} target "
-                f"{target:g} ±{tolerance:g} LU{lra}.",
+                f"Integrated loudness of {p.label} {lo.integrated_lufs:.1f} LUFS is "
+                f"{abs(off):.1f} LU {'above' if off > 0 else 'below'} the "
+                f"{self.params.profile} target {target:g} ±{tolerance:g} LU{lra}{after}.",
                 value=lo.integrated_lufs,
                 unit="LUFS",
-                stream_index=s.info.index,
+                stream_index=p.streams[0],
             )
 
 
@@ -89,7 +91,7 @@ class TruePeakParams(ParamsBase):
     severity: str = severity_param("error")
 
 
-class TruePeakDetector(AudioDetector[TruePeakParams]):
+class TruePeakDetector(ProgrammeDetector[TruePeakParams]):
     """Stretches where a channel's 4× oversampled true peak (BS.1770-4 Annex 2, measured by
     the measure step) passes the profile's ceiling; value = the highest true peak (dBTP)."""
 
@@ -118,7 +120,7 @@ class TruePeakDetector(AudioDetector[TruePeakParams]):
                 self.track(self.tracker.add(start, end, peak, channel=channel))
 
     def on_run(self, run: Interval) -> None:
-        where, channel = on_channels(run.channels)
+        where, channel = on_channels(run.channels, self.stream)
         self.emit(
             run.start_s,
             run.end_s,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import AudioBlock, StreamInfo
-from .base import AudioDetector, ParamsBase, param, severity_param
+from .base import ParamsBase, ProgrammeDetector, param, severity_param
 from .decibels import dbfs_to_amplitude
 from .intervals import Interval, RunTracker
 
@@ -51,7 +51,7 @@ def stereo_pairs(names: tuple[str, ...], channels: int) -> list[tuple[int, int]]
     return pairs
 
 
-class PhaseDetector(AudioDetector[PhaseParams]):
+class PhaseDetector(ProgrammeDetector[PhaseParams]):
     name = "phase"
     kind = "audio"
     description = (

@@ -232,44 +232,69 @@ def chart_svg(
 
 class _Metrics:
     """The plotted columns of metrics.parquet as arrays, sliced per file (the table is sorted
-    by path, so each file's seconds are one run of rows). A few numbers per second of media:
-    about 40 MB for 1000 hours."""
+    by path, so each file's seconds are one run of rows; within it, a run per source). A few
+    numbers per second of media: about 40 MB for 1000 hours."""
+
+    AUDIO = frozenset({"momentary_lufs", "rms_dbfs", "peak_dbfs"})
 
     def __init__(self, out: Path) -> None:
         self._rows: dict[str, tuple[int, int]] = {}
         self._cols: dict[str, np.ndarray] = {}
+        self._programme = np.zeros(0, object)
         path = out / METRICS_FILE
         if not path.is_file():
             return
         names = pq.ParquetFile(path).schema_arrow.names
         wanted = ["t_s"] + [c for c, *_ in PLOTS if c in names]
-        table = pq.read_table(path, columns=["path", *wanted])
-        paths = table.column("path").to_numpy()
+        extra = ["programme"] if "programme" in names else []
+        table = pq.read_table(path, columns=["path", *extra, *wanted])
+        paths = table.column("path").to_numpy(zero_copy_only=False)
         if not len(paths):
             return
         self._cols = {
             c: table.column(c).to_numpy(zero_copy_only=False).astype(np.float32) for c in wanted
         }
+        if extra:
+            self._programme = table.column("programme").to_numpy(zero_copy_only=False)
+        else:  # a report of an older version: one row per second, video and audio together
+            self._programme = np.full(len(paths), None, object)
         cuts = np.r_[0, np.flatnonzero(paths[1:] != paths[:-1]) + 1, len(paths)]
         self._rows = {paths[lo]: (lo, hi) for lo, hi in itertools.pairwise(cuts)}
 
-    def of(self, path: str) -> dict[str, np.ndarray] | None:
+    def of(self, path: str) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+        """Each plotted column of ``path``: (seconds, values); video columns from the video
+        stream's rows, audio columns from the first programme's (or, in older reports, the
+        shared rows)."""
         if path not in self._rows:
             return None
         lo, hi = self._rows[path]
-        return {c: v[lo:hi].astype(float) for c, v in self._cols.items()}
+        programme = self._programme[lo:hi]
+        video = np.array([p is None for p in programme])
+        named = sorted({p for p in programme if p is not None})
+        audio = np.array([p == named[0] for p in programme]) if named else video
+        t = self._cols["t_s"][lo:hi].astype(float)
+        out = {}
+        for c, v in self._cols.items():
+            if c == "t_s":
+                continue
+            rows = audio if c in self.AUDIO else video
+            out[c] = (t[rows], v[lo:hi][rows].astype(float))
+        return out
 
 
-def _plots(r: FileResult, metrics: dict[str, np.ndarray] | None) -> str:
+def _plots(r: FileResult, metrics: dict[str, tuple[np.ndarray, np.ndarray]] | None) -> str:
     duration = r.info.duration_s or 0.0
-    if not metrics or duration <= 0 or "t_s" not in metrics or not len(metrics["t_s"]):
+    if not metrics or duration <= 0:
         return ""
     timed = [e for e in r.events if has_place_in_time(e)]
     rows = []
     for column, label, unit, fixed, how in PLOTS:
-        if column not in metrics or np.isnan(metrics[column]).all():
+        if column not in metrics:
             continue
-        t, v = _downsample(metrics["t_s"], metrics[column], how)
+        seconds, values = metrics[column]
+        if not len(values) or np.isnan(values).all():
+            continue
+        t, v = _downsample(seconds, values, how)
         if fixed is None:
             lo, hi = 0.0, max(float(np.nanmax(v)), 0.05)
             unit_text = f"0–{hi:.2g}"
@@ -398,7 +423,11 @@ def _facts(r: FileResult) -> str:
 
 
 def file_section(
-    out: Path, r: FileResult, name: str, metrics: dict[str, np.ndarray] | None, opened: bool
+    out: Path,
+    r: FileResult,
+    name: str,
+    metrics: dict[str, tuple[np.ndarray, np.ndarray]] | None,
+    opened: bool,
 ) -> str:
     """One media file's collapsible section: header line (name, status, worst severity,
     findings by detector, timeline) and body (facts, plots, findings with thumbnails)."""

@@ -23,6 +23,7 @@ from .text import path_bytes, path_from_row, path_text
 DEFECTS_FILE = "defects.parquet"
 FILES_FILE = "files.parquet"
 METRICS_FILE = "metrics.parquet"
+STREAMS_FILE = "streams.parquet"
 META_PREFIX = "streamcheck."
 
 
@@ -92,6 +93,7 @@ def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict
             "max_momentary_lufs": i.max_momentary_lufs,
             "max_short_term_lufs": i.max_short_term_lufs,
             "true_peak_dbtp": i.true_peak_dbtp,
+            "loudness_start_s": i.loudness_start_s,
             "defects": len(r.events),
             "worst_severity": worst.value if worst else None,
             "wall_s": r.wall_s,
@@ -112,6 +114,18 @@ def _metric_rows(results: Iterable[FileResult]) -> dict[str, list[Any]]:
         for name in cols:
             if name != "path":
                 cols[name] += r.metrics.get(name, [None] * n)
+    return cols
+
+
+def _stream_rows(results: Iterable[FileResult]) -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {f.name: [] for f in schema.STREAMS}
+    for r in results:
+        for row in r.streams:
+            values = dataclasses.asdict(row)
+            cols["path"].append(path_text(r.path))
+            for name in cols:
+                if name != "path":
+                    cols[name].append(values[name])
     return cols
 
 
@@ -140,19 +154,30 @@ def _write(table: pa.Table, path: Path) -> None:
         raise
 
 
-REPORTS = {"defects": DEFECTS_FILE, "files": FILES_FILE, "metrics": METRICS_FILE}
-SCHEMAS = {"defects": schema.DEFECTS, "files": schema.FILES, "metrics": schema.METRICS}
+REPORTS = {
+    "defects": DEFECTS_FILE,
+    "files": FILES_FILE,
+    "metrics": METRICS_FILE,
+    "streams": STREAMS_FILE,
+}
+SCHEMAS = {
+    "defects": schema.DEFECTS,
+    "files": schema.FILES,
+    "metrics": schema.METRICS,
+    "streams": schema.STREAMS,
+}
 
 
 def to_tables(
     results: Iterable[FileResult], config_digest: str | None = None
 ) -> dict[str, pa.Table]:
-    """The three report tables (name → pa.Table, no metadata) of ``results``."""
+    """The report tables (name → pa.Table, no metadata) of ``results``."""
     results = list(results)
     rows = {
         "defects": _defect_rows(results),
         "files": _file_rows(results, config_digest),
         "metrics": _metric_rows(results),
+        "streams": _stream_rows(results),
     }
     return {name: pa.Table.from_pydict(rows[name], schema=SCHEMAS[name]) for name in REPORTS}
 

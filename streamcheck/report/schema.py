@@ -49,6 +49,7 @@ FILES = pa.schema(
         pa.field("max_momentary_lufs", pa.float64()),
         pa.field("max_short_term_lufs", pa.float64()),
         pa.field("true_peak_dbtp", pa.float64()),
+        pa.field("loudness_start_s", pa.float64()),
         pa.field("defects", pa.int32(), nullable=False),
         pa.field("worst_severity", pa.string()),
         pa.field("wall_s", pa.float64(), nullable=False),
@@ -59,16 +60,55 @@ FILES = pa.schema(
     ]
 )
 
+STREAMS = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("stream_index", pa.int32()),
+        pa.field("programme", pa.string()),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("tracks", pa.string()),
+        pa.field("codec", pa.string()),
+        pa.field("profile", pa.string()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("fps", pa.float64()),
+        pa.field("pix_fmt", pa.string()),
+        pa.field("scan", pa.string()),
+        pa.field("sample_rate", pa.int32()),
+        pa.field("channels", pa.int32()),
+        pa.field("layout", pa.string()),
+        pa.field("bit_depth", pa.int32()),
+        pa.field("language", pa.string()),
+        pa.field("start_s", pa.float64()),
+        pa.field("duration_s", pa.float64()),
+        pa.field("integrated_lufs", pa.float64()),
+        pa.field("loudness_range_lu", pa.float64()),
+        pa.field("max_momentary_lufs", pa.float64()),
+        pa.field("max_short_term_lufs", pa.float64()),
+        pa.field("true_peak_dbtp", pa.float64()),
+        pa.field("loudness_start_s", pa.float64()),
+        pa.field("av_sync_s", pa.float64()),
+    ]
+)
+
 SORT_KEYS = {
     "defects": [("path", "ascending"), ("start_s", "ascending"), ("detector", "ascending")],
     "files": [("path", "ascending")],
-    "metrics": [("path", "ascending"), ("t_s", "ascending")],
+    "metrics": [
+        ("path", "ascending"),
+        ("programme", "ascending"),
+        ("stream_index", "ascending"),
+        ("t_s", "ascending"),
+    ],
+    "streams": [("path", "ascending"), ("stream_index", "ascending"), ("programme", "ascending")],
 }
 
 METRICS = pa.schema(
     [
         pa.field("path", pa.string(), nullable=False),
         pa.field("t_s", pa.float64(), nullable=False),
+        pa.field("stream_index", pa.int32()),
+        pa.field("programme", pa.string()),
         # one column per declared metric (measure step, detectors, audio), in declaration order
         *(pa.field(m.name, pa.float64()) for m in metric_columns()),
     ]

@@ -246,11 +246,11 @@ class PartWriter:
             stem = f"{self.run}-{self._seq:06d}"
             try:
                 tables = to_tables(batch, self.digest)
-                for name in ("defects", "metrics", "files"):  # files last: marks it complete
+                for name in ("defects", "metrics", "streams", "files"):  # files last: complete
                     _write(tables[name], self.dir / f"{stem}.{name}.parquet")
             except OSError as exc:
                 self.error = exc
-                for name in ("defects", "metrics", "files"):
+                for name in ("defects", "metrics", "streams", "files"):
                     (self.dir / f"{stem}.{name}.parquet").unlink(missing_ok=True)
                 return
             self._pending = []

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import struct
 import sys
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -205,7 +206,7 @@ def _spread(path: Path, times_s: list[float], time_base: Fraction) -> None:
 def bombs(out_dir: Path) -> list[Path]:
     """Write the resource bombs into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    made = {
+    made: dict[str, Callable[[Path], None]] = {
         "bomb_huge_dimensions.avi": _huge_dimensions,
         "bomb_4096_channels.wav": _many_channels,
         "bomb_tiny_packets.mkv": _tiny_packets,
