@@ -2,12 +2,11 @@
 performance notes, not part of streamcheck. CPU seconds, best of 3 run in turn.
 
 1. Loudness. On the bench's 10-minute 5.1 AAC file: decoding alone; decoding plus libavfilter's
-   ``ebur128`` (the meter streamcheck runs); decoding into 0.4 s numpy blocks (which streamcheck
-   does anyway); and that plus the cheapest K-weighting we found in numpy: the two biquads of
-   BS.1770 as one 4th-order filter, evaluated 64 samples at a time as matrix products (the
-   zero-state response is a 64×64 Toeplitz product; the state carried from chunk to chunk is a
-   linear recurrence, solved for all the chunks of a block by doubling), with the 100 ms
-   energies and the gated integrated loudness. Its integrated loudness is printed next to
+   ``ebur128`` (FFmpeg's reference meter, the floor the issue measures against); decoding into
+   0.4 s numpy blocks (which streamcheck does anyway); and that plus streamcheck's K-weighting
+   (:mod:`streamcheck.meter`: the two biquads of BS.1770 as one 4th-order filter, evaluated 64
+   samples at a time as matrix products), with the 100 ms energies and the gated integrated
+   loudness. Its integrated loudness is printed next to
    ebur128's: the floor is only a floor if it measures the same thing.
 2. Memory. On the bench's 1080p H.264 input: decoding alone vs decoding plus one read of every
    decoded luma plane (its sum): what it costs to bring each picture back from memory.
@@ -24,87 +23,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in streamcheck's worker
 
 import av
 import numpy as np
-
-from streamcheck.decode.audio import block_samples
 from r128 import R128Meter
 
-CHUNK = 64  # samples per matrix-product chunk (32–128 measured: 64 is near the best)
+from streamcheck.decode.audio import block_samples
+from streamcheck.meter import CHUNK, ChunkedFilter, k_weighting
+
 FRAMES_PER_BLOCK = 19  # AAC frames of 1024 samples per block: about 0.4 s, as streamcheck's
-
-
-def k_weighting(rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """(b, a) of BS.1770's K-weighting (high shelf, then RLB high-pass) at ``rate`` Hz, as one
-    4th-order filter; the analogue prototypes' constants are those of the recommendation's
-    48 kHz coefficients (they reproduce its table)."""
-    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
-    k = math.tan(math.pi * f0 / rate)
-    vh, a0 = 10 ** (gain_db / 20), 1 + k / q + k * k
-    vb = vh**0.4996667741545416
-    b1 = [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0]
-    a1 = [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
-    f0, q = 38.13547087602444, 0.5003270373238773
-    k = math.tan(math.pi * f0 / rate)
-    d = 1 + k / q + k * k
-    b2, a2 = [1.0, -2.0, 1.0], [1.0, 2 * (k * k - 1) / d, (1 - k / q + k * k) / d]
-    return np.convolve(b1, b2), np.convolve(a1, a2)
-
-
-class ChunkedFilter:
-    """The IIR filter (b, a) over blocks of many channels, CHUNK samples per matrix row."""
-
-    def __init__(self, b: np.ndarray, a: np.ndarray, channels: int) -> None:
-        n = len(a) - 1
-        self.order = n
-        # transposed direct form II: y = b0·x + s0; s' = F·s + g·x
-        f = np.zeros((n, n))
-        f[:, 0] = -a[1:]
-        f[:-1, 1:] = np.eye(n - 1)
-        g = b[1:] - a[1:] * b[0]
-        impulse, s = np.zeros(CHUNK), np.zeros(n)
-        for i in range(CHUNK):
-            impulse[i] = b[0] * (i == 0) + s[0]
-            s = f @ s + g * (i == 0)
-        toeplitz = np.zeros((CHUNK, CHUNK))
-        for i in range(CHUNK):
-            toeplitz[i, : i + 1] = impulse[i::-1]
-        from_state = np.zeros((CHUNK, n))  # row i: the output i samples after a state
-        power = np.eye(n)
-        for i in range(CHUNK):
-            from_state[i] = power[0]
-            power = f @ power
-        self.chunk_power = power  # F^CHUNK
-        to_state = np.zeros((n, CHUNK))  # column j: the end state of an impulse at j
-        v = g.copy()
-        for j in range(CHUNK - 1, -1, -1):
-            to_state[:, j] = v
-            v = f @ v
-        self.inputs = np.concatenate([toeplitz.T, to_state.T], axis=1).astype(np.float32)
-        self.from_state = from_state.T.astype(np.float32).copy()
-        self.state = np.zeros((channels, n))
-        self._powers: dict[int, np.ndarray] = {}
-
-    def _power(self, d: int) -> np.ndarray:
-        if d not in self._powers:
-            self._powers[d] = np.linalg.matrix_power(self.chunk_power, d).T.copy()
-        return self._powers[d]
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """Filter (channels, k·CHUNK) float32 samples; the output, float32."""
-        ch, n = x.shape
-        k, order = n // CHUNK, self.order
-        both = x.reshape(ch * k, CHUNK) @ self.inputs
-        ends = both[:, CHUNK:].reshape(ch, k, order).astype(np.float64)
-        starts = np.empty((ch, k, order))  # the state at each chunk's start
-        starts[:, 0] = self.state
-        starts[:, 1:] = ends[:, :-1]
-        d = 1
-        while d < k:  # prefix "sum" of s_j = P·s_(j−1) + e_(j−1), by doubling
-            starts[:, d:] += starts[:, :-d] @ self._power(d)
-            d *= 2
-        self.state = starts[:, -1] @ self.chunk_power.T + ends[:, -1]
-        y = both[:, :CHUNK]
-        y += starts.reshape(ch * k, order).astype(np.float32) @ self.from_state
-        return y.reshape(ch, n)
 
 
 def integrated(energies: list[np.ndarray], weights: np.ndarray) -> float:

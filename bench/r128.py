@@ -17,8 +17,8 @@ import math
 import av
 import av.filter
 
-from streamcheck.model import LoudnessSummary
 from streamcheck.decode.messages import describe_error
+from streamcheck.model import LoudnessSummary
 
 SILENT = -120.0  # what the filter reports (LUFS) before its first full window
 
