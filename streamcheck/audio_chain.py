@@ -140,9 +140,10 @@ def _on(ev: Event, stream: int, channel: int | None) -> Event:
 
 
 def true_peak_dbtp(facts: ProgrammeFacts) -> float | None:
-    """The programme's highest true peak in dBTP (None when nothing was measured)."""
+    """The programme's highest true peak in dBTP (None when nothing was measured, or the
+    programme is digital silence)."""
     tp = facts.true_peak
-    return amplitude_to_db(float(tp.max())) if tp is not None and tp.size else None
+    return amplitude_to_db(float(tp.max())) if tp is not None and tp.size and tp.max() else None
 
 
 def flatten(chains: Iterable[ProgrammeChain], end_s: float) -> list[Event]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from streamcheck.detectors import names_of_kind
 from streamcheck.testmedia.catalog import AUDIO_SPECS, DEFECT_SPECS, INTEGRITY_SPECS, NEGATIVE_SPECS
 from tests.conftest import per_second
 
@@ -13,7 +14,8 @@ LOSSY_CLIP_CODECS = {"aac"}  # AAC does not keep a clipped waveform flat: edges 
 # MPEG-2's intra refresh every GOP (12 frames) moves a held picture's block means by about the
 # −60 dB threshold; a freeze may then be confirmed up to one GOP late (see README).
 GOP_LATE_CODECS = {"mpeg2video": 12}
-FILE_LEVEL = {"av_offset", "duration_mismatch"}
+FILE_LEVEL = names_of_kind("file")
+AUDIO = names_of_kind("audio", "programme")
 AUDIO_BLOCK_S = 1024 / 48000  # one AAC frame: the av_offset accuracy the issue asks for
 
 
@@ -37,7 +39,7 @@ def _check(spec, d: dict, ev, offset: float, duration: float) -> None:
         assert ev.start_s == 0.0 and ev.end_s == pytest.approx(duration)
         assert ev.value == pytest.approx(d["value"], abs=AUDIO_BLOCK_S + 0.001)
         return
-    audio = det in ("silence", "clipping", "dropout", "phase") or d["stream"] == "audio"
+    audio = det in AUDIO or d["stream"] == "audio"
     tol = AUDIO_TOL_S if audio else frame
     late = 0.0
     if det == "freeze":

@@ -118,7 +118,7 @@ class DropoutDetector(AudioDetector[DropoutParams]):
         self.emit(
             run.start_s,
             run.end_s,
-            f"Dropout: {ms:.0f} ms of digital zero inside the sound.",
+            f"Dropout on {self.stream.name}: {ms:.0f} ms of digital zero inside the sound.",
             value=run.duration_s,
             unit="s",
         )

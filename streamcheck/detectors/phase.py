@@ -126,7 +126,8 @@ class PhaseDetector(ProgrammeDetector[PhaseParams]):
             lr, ll, rr = self._total[k]
             file_r = lr / np.sqrt(ll * rr) if ll and rr else mean
             detail = (
-                f"Channels {label} out of phase (correlation {mean:+.2f}) for {r.duration_s:.1f} s."
+                f"Channels {label} of {self.stream.name} out of phase (correlation "
+                f"{mean:+.2f}) for {r.duration_s:.1f} s."
             )
             if whole and file_r < -0.8:
                 detail += " One channel's polarity appears inverted over the whole file."

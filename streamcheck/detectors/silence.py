@@ -105,11 +105,14 @@ class SilenceDetector(AudioDetector[SilenceParams]):
 
     def _emit(self, start_s: float, end_s: float, channel: int | None) -> None:
         duration = end_s - start_s
-        where = "all channels" if channel is None else f"channel {channel} alone"
+        names = self.stream.channel_names
+        named = f" ({names[channel]})" if channel is not None and channel < len(names) else ""
+        where = "all channels" if channel is None else f"channel {channel}{named} alone"
         self.emit(
             start_s,
             end_s,
-            f"Silence ({where} below {self.params.noise_dbfs:g} dBFS) for {duration:.2f} s.",
+            f"Silence on {self.stream.name} ({where} below {self.params.noise_dbfs:g} dBFS) "
+            f"for {duration:.2f} s.",
             value=duration,
             unit="s",
             channel=channel,

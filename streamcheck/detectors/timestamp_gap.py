@@ -141,13 +141,14 @@ class TimestampGapDetector(StreamDetector[TimestampGapParams]):
             what = "repeats" if run.peak == 0 else f"goes back {-run.peak:.3f} s"
             self.emit_run(run, f"Video timestamp {what} at frame {run.first}.", value=run.peak)
         elif run.peak > 0:
-            detail = f"Audio timestamps jump: {run.peak:.3f} s missing."
+            detail = f"Audio timestamps of {self.stream.name} jump: {run.peak:.3f} s missing."
             self.emit(run.start_s, run.end_s, detail, value=run.peak, unit="s")
         else:
             self.emit(
                 run.start_s,
                 run.end_s,
-                f"Audio timestamps overlap the previous block by {-run.peak:.3f} s.",
+                f"Audio timestamps of {self.stream.name} overlap the previous block by "
+                f"{-run.peak:.3f} s.",
                 value=run.peak,
                 unit="s",
             )
