@@ -134,6 +134,11 @@ def feed_audio(det, x: np.ndarray, sr: int, size: int, t0: float = 0.0, end=None
     return det.finish(t0 + x.shape[1] / sr if end is None else end)
 
 
+def says(detail: str, *parts: str) -> bool:
+    """Whether a finding's detail says each of ``parts`` (the wording around them is free)."""
+    return all(part in detail for part in parts)
+
+
 def spans(events):
     return [(e.start_s, e.end_s) for e in events]
 
@@ -310,6 +315,8 @@ def test_on_channels_words():
     assert on_channels({0}, names) == ("on track 2 channel FL", 0)
     assert on_channels({0, 1, 2}, names) == ("on track 2 channels FL, 1, 2", None)
     assert on_channels({1}, StreamInfo(1, "audio")) == ("on channel 1", 1)
+    assert on_channels(set(), names) == ("on track 2", None)
+    assert on_channels(set(), StreamInfo(1, "audio")) == ("", None)
 
 
 class _Probe(VideoDetector[_Demo]):
@@ -850,6 +857,7 @@ def _nudged(y: np.ndarray, total: int) -> np.ndarray:
 
 def _freeze_run(pictures, params=None, measure=True, **frame_kw):
     det = FreezeDetector(params or FreezeParams(), VIDEO)
+    assert det.needs() == Needs(blocks=True)
     frames = [vframe(i, y, **frame_kw) for i, y in enumerate(pictures)]
     return run_video(det, frames, measure=measure)
 
@@ -1069,7 +1077,7 @@ def _ts_audio(starts, n=125, tol=0.0625):
 def test_timestamp_gap_audio_jump_that_persists():
     (ev,) = _ts_audio([0.0, 0.125, 0.5, 0.625, 0.75])
     assert (ev.start_s, ev.end_s, ev.value, ev.unit, ev.stream_index) == (0.25, 0.5, 0.25, "s", 1)
-    assert ev.detail == "Audio timestamps jump: 0.250 s missing."
+    assert says(ev.detail, "Audio timestamps", "jump: 0.250 s missing.")
     assert (ev.frame_start, ev.frame_end, ev.channel) == (None, None, None)
     # a step in the very last block stands
     (ev,) = _ts_audio([0.0, 0.125, 0.5])
@@ -1094,7 +1102,7 @@ def test_timestamp_gap_audio_overlap_and_partial_undo():
         -0.125,
         "s",
     )
-    assert overlap.detail == "Audio timestamps overlap the previous block by 0.125 s."
+    assert says(overlap.detail, "Audio timestamps", "overlap the previous block by 0.125 s.")
 
 
 # ---- blockiness --------------------------------------------------------------------------------
@@ -1307,6 +1315,16 @@ def test_blockiness_baseline_of_one_frame_and_no_warnings():
         assert _blocky_run([5.0, 5.0])[0] == []
 
 
+def test_blockiness_at_ten_bits():
+    """At 10 bits the half code value added to both means is half an 8-bit code (2.006)."""
+    y = (scored(2.0).astype(np.uint16) * 4) | 1
+    det = BlockinessDetector(BlockinessParams(), VIDEO)
+    f = vframe(0, y, black=64, white=940, code_max=1023)
+    det.update(f)
+    assert f.features["blockiness"] == blockiness_score(y, code_max=1023)
+    assert f.features["blockiness"] != blockiness_score(y)
+
+
 # ---- flash -------------------------------------------------------------------------------------
 
 
@@ -1460,6 +1478,13 @@ def test_flash_change_of_exactly_min_delta_and_dark_limit():
     assert _flash_run(toggles, params=FlashParams(dark_limit=limit)) == []
     above = float(np.nextafter(np.float32(limit), np.float32(1)))
     assert len(_flash_run(toggles, params=FlashParams(dark_limit=above))) == 1
+
+
+def test_relative_luminance_table():
+    lut = relative_luminance_lut(64, 940, 1023)
+    assert lut.dtype == np.float32 and lut.shape == (1024,)
+    assert lut[64] == 0.0 and lut[940] == 1.0 and lut[0] == 0.0 and lut[1023] == 1.0
+    assert lut[502] == pytest.approx(0.5**2.2, rel=1e-6)
 
 
 def test_flash_no_transition_across_a_change_of_depth_or_size():
@@ -1633,7 +1658,7 @@ def test_silence_of_the_mix_exact_to_the_sample(block):
     (ev,) = _silence(x, block=block)
     assert (ev.start_s, ev.end_s, ev.value, ev.unit, ev.channel) == (2.0, 4.5, 2.5, "s", None)
     assert (ev.severity, ev.detector, ev.frame_start) == (Severity.WARNING, "silence", None)
-    assert ev.detail == "Silence (all channels below -60 dBFS) for 2.50 s."
+    assert says(ev.detail, "Silence", "(all channels below -60 dBFS) for 2.50 s.")
 
 
 @pytest.mark.parametrize("block", [100, 8000])
@@ -1656,11 +1681,8 @@ def test_silence_level_threshold():
     quiet = loud(2, 4.0, level=0.005)  # −46 dBFS
     assert _silence(quiet) == []
     (ev,) = _silence(quiet, SilenceParams(noise_dbfs=-40.0))
-    assert (ev.start_s, ev.end_s, ev.detail) == (
-        0.0,
-        4.0,
-        "Silence (all channels below -40 dBFS) for 4.00 s.",
-    )
+    assert (ev.start_s, ev.end_s) == (0.0, 4.0)
+    assert says(ev.detail, "(all channels below -40 dBFS) for 4.00 s.")
 
 
 def test_silence_to_the_end_of_the_stream_and_open_start():
@@ -1683,7 +1705,7 @@ def test_silence_of_one_channel_outside_the_mix_silence():
     mix, a, b = _silence(x, p)
     assert (mix.start_s, mix.end_s, mix.channel) == (3.0, 4.5, None)
     assert (a.start_s, a.end_s, a.channel, a.value) == (1.0, 3.0, 1, 2.0)
-    assert a.detail == "Silence (channel 1 alone below -60 dBFS) for 2.00 s."
+    assert says(a.detail, "Silence", "(channel 1", "alone below -60 dBFS) for 2.00 s.")
     assert (b.start_s, b.end_s, b.channel) == (4.5, 6.0, 1)
     # a piece left shorter than min_duration_s is dropped; exactly as long is kept
     x = loud(2, 8.0)
@@ -1873,7 +1895,7 @@ def test_dropout_a_zero_gap_inside_sound(block):
     (ev,) = _dropouts(x, block)
     assert (ev.start_s, ev.end_s, ev.value, ev.unit) == (0.5, 0.55, pytest.approx(0.05), "s")
     assert (ev.channel, ev.severity, ev.detector) == (None, Severity.WARNING, "dropout")
-    assert ev.detail == "Dropout: 50 ms of digital zero inside the sound."
+    assert says(ev.detail, "Dropout", ": 50 ms of digital zero inside the sound.")
 
 
 @pytest.mark.parametrize("block", [64, 1000, 40000])
@@ -1885,11 +1907,8 @@ def test_dropout_gap_length_limits(block):
     x[:, 20000:24001] = 0.0  # 4001: silence's, not a dropout
     a, b = _dropouts(x, block)
     assert (a.start_s, a.end_s) == (0.5, 0.51)
-    assert (b.start_s, b.end_s, b.detail) == (
-        1.5,
-        2.0,
-        "Dropout: 500 ms of digital zero inside the sound.",
-    )
+    assert (b.start_s, b.end_s) == (1.5, 2.0)
+    assert says(b.detail, ": 500 ms of digital zero")
     p = DropoutParams(min_gap_s=0.005, max_gap_s=0.6)
     assert [e.start_s for e in _dropouts(x, block, p)] == [0.5, 1.0, 1.5, 2.5]
 
@@ -2068,11 +2087,22 @@ def test_dropout_placed_across_several_blocks_and_jumps():
     ]
 
 
+def test_dropout_longest_gap_starting_in_the_oldest_kept_block():
+    """A 500 ms gap decided when its start lies in the oldest block still kept: placed by that
+    block's timestamp (7 s after the jump), not by an older one."""
+    x = sound(3.0)
+    x[:, 2851:6851] = 0.0
+    times = [k * 1000 / DSR + (7.0 if k >= 1 else 0.0) for k in range(24)]
+    (ev,) = _dropouts(x, block=1000, times=times)
+    assert ev.start_s == pytest.approx(7.25 + 851 / DSR, abs=1e-9)
+    assert ev.end_s == pytest.approx(7.75 + 851 / DSR, abs=1e-9)
+
+
 def test_dropout_detail_in_milliseconds():
     x = sound(2.0)
     x[:, 4000:9600] = 0.0  # 700 ms
     (ev,) = _dropouts(x, params=DropoutParams(max_gap_s=1.0))
-    assert ev.detail == "Dropout: 700 ms of digital zero inside the sound."
+    assert says(ev.detail, "Dropout", ": 700 ms of digital zero inside the sound.")
 
 
 # ---- phase -------------------------------------------------------------------------------------
@@ -2101,9 +2131,11 @@ def test_phase_inverted_channel_over_the_whole_file():
     # windows of 0.4 s: seven whole ones; the last 0.2 s is not a window
     assert (ev.start_s, ev.end_s, ev.value, ev.unit) == (0.0, pytest.approx(2.8), -1.0, "ratio")
     assert (ev.severity, ev.channel, ev.detector) == (Severity.WARNING, None, "phase")
-    assert ev.detail == (
-        "Channels 0/1 out of phase (correlation -1.00) for 2.8 s. One channel's polarity "
-        "appears inverted over the whole file."
+    assert says(
+        ev.detail,
+        "Channels 0/1 ",
+        "out of phase (correlation -1.00) for 2.8 s. One channel's polarity appears inverted "
+        "over the whole file.",
     )
 
 
@@ -2112,7 +2144,8 @@ def test_phase_out_of_phase_stretch():
     (ev,) = _phase(x)
     assert (ev.start_s, ev.end_s) == (2.0, pytest.approx(4.4))
     assert ev.value == pytest.approx(-0.6)
-    assert ev.detail == "Channels FL/FR out of phase (correlation -0.60) for 2.4 s."
+    assert says(ev.detail, "Channels FL/FR ", "out of phase (correlation -0.60) for 2.4 s.")
+    assert ev.detail.endswith("2.4 s.")
 
 
 def test_phase_correlation_threshold_and_duration():
@@ -2151,7 +2184,7 @@ def test_phase_polarity_note_needs_nearly_all_the_signal():
     # 9 of 10 signal windows inverted (and one quiet window): the note
     x = np.concatenate([pair(3.6, -1.0), pair(0.4, 0.0), pair(0.4, -1.0, level=0.001)], axis=1)
     (ev,) = _phase(x, block=400)
-    assert ev.detail.endswith("One channel's polarity appears inverted over the whole file.")
+    assert ev.detail.endswith(" One channel's polarity appears inverted over the whole file.")
     # 9 of 11: no note
     x = np.concatenate([pair(3.6, -1.0), pair(0.8, 0.0)], axis=1)
     (ev,) = _phase(x, block=400)
@@ -2179,15 +2212,15 @@ def test_phase_surround_pairs_by_name():
     x[2] = pair(3.2, 0.0)[0]
     x[3] = -x[2]  # FC and LFE are not a pair
     (ev,) = _phase(x, stream=SURROUND)
-    assert ev.detail.startswith("Channels SL/SR out of phase")
+    assert says(ev.detail, "Channels SL/SR ", "out of phase")
     back = StreamInfo(
         0, "audio", sample_rate=SR, channels=6, channel_names=("FL", "FR", "FC", "LFE", "BL", "BR")
     )
     (ev,) = _phase(x, stream=back)
-    assert ev.detail.startswith("Channels BL/BR out of phase")
+    assert says(ev.detail, "Channels BL/BR ", "out of phase")
     unnamed = StreamInfo(0, "audio", sample_rate=SR, channels=2, channel_names=("NONE", "NONE"))
     (ev,) = _phase(pair(3.2, -1.0), stream=unnamed)
-    assert ev.detail.startswith("Channels 0/1 out of phase")
+    assert says(ev.detail, "Channels 0/1 ", "out of phase")
     # no pairs: a 3-channel stream without names, a mono one
     three = StreamInfo(0, "audio", sample_rate=SR, channels=3)
     assert _phase(np.concatenate([pair(3.2, -1.0), pair(3.2, 0)[:1]]), stream=three) == []
@@ -2225,7 +2258,7 @@ def test_phase_pair_names_and_empty_blocks():
     # one channel of a pair named: no named pair, a stereo stream still has its pair
     odd = StreamInfo(0, "audio", sample_rate=SR, channels=2, channel_names=("FL", "FC"))
     (ev,) = _phase(pair(3.2, -1.0), stream=odd)
-    assert ev.detail.startswith("Channels FL/FC out of phase")
+    assert says(ev.detail, "Channels FL/FC ", "out of phase")
     # an empty block does not start the first window
     det = PhaseDetector(PhaseParams(), STEREO)
     det.update(AudioBlock(0, 0.0, SR, np.zeros((2, 0), np.float32)))
@@ -2247,7 +2280,7 @@ def test_phase_layouts_that_lose_channels():
     det.update(AudioBlock(0, 0.0, SR, x))
     det.update(AudioBlock(0, 2.4, SR, x[:5]))
     (ev,) = det.finish(4.8)
-    assert ev.detail.startswith("Channels FL/FR") and ev.end_s == pytest.approx(4.8)
+    assert says(ev.detail, "Channels FL/FR ") and ev.end_s == pytest.approx(4.8)
     # 7.1 to 5.1: SL/SR (channels 6, 7) gone, BL/BR (4, 5) still there
     names = ("FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR")
     det = PhaseDetector(
@@ -2258,7 +2291,7 @@ def test_phase_layouts_that_lose_channels():
     det.update(AudioBlock(0, 0.0, SR, x))
     det.update(AudioBlock(0, 2.4, SR, x[:6]))
     (ev,) = det.finish(4.8)
-    assert ev.detail.startswith("Channels BL/BR") and ev.end_s == pytest.approx(4.8)
+    assert says(ev.detail, "Channels BL/BR ") and ev.end_s == pytest.approx(4.8)
 
 
 def test_phase_exact_limits():
@@ -2334,6 +2367,8 @@ def test_loudness_judges_every_programme_and_names_a_leader():
     assert ev.stream_index == 2 and ev.value == -30.0
     (ev,) = LoudnessDetector(LoudnessParams(profile="ebu")).check(_loud_facts(-30.0, start=12.0))
     assert ev.detail.endswith("LRA 5.0 LU (measured from 12.0 s, after the leader).")
+    (ev,) = LoudnessDetector(LoudnessParams(profile="ebu")).check(_loud_facts(-30.0, start=1.0))
+    assert ev.detail.endswith("LRA 5.0 LU (measured from 1.0 s, after the leader).")
     (ev,) = LoudnessDetector(LoudnessParams(profile="ebu")).check(_loud_facts(-30.0, start=0.5))
     assert ev.detail.endswith("LRA 5.0 LU.")
 
@@ -2527,6 +2562,14 @@ def test_missing_stream_declared_but_empty():
     facts = _facts((0.0, 10.0), items=0)
     (ev,) = MissingStreamDetector(MissingStreamParams()).check(facts)
     assert ev.detail == "Video stream 0 (h264) is declared but yields no decodable frames."
+
+
+def test_missing_stream_configured_programme_the_file_cannot_have():
+    facts = _facts((0.0, 10.0), (0.0, 10.0))
+    facts.programme_notes = ["programme 'main' on tracks 3+4, but the file has 1 audio track"]
+    (ev,) = MissingStreamDetector(MissingStreamParams()).check(facts)
+    assert ev.detail == "Configured programme 'main' on tracks 3+4, but the file has 1 audio track."
+    assert (ev.start_s, ev.end_s, ev.stream_index) == (0.0, 10.0, None)
 
 
 @pytest.mark.parametrize(
