@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-report
 
 FUZZ_COUNT ?= 1000
 
-.PHONY: help demo screenshots test lint format fuzz bench floors profile mutate clean eval
+.PHONY: help demo screenshots test lint format docs fuzz bench floors profile mutate clean eval
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ lint: $(STAMP) ## ruff check and format check, mypy, import contracts
 format: $(STAMP) ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix streamcheck tests bench docs
 	$(BIN)/ruff format streamcheck tests bench docs
+
+docs: $(STAMP) ## Regenerate docs/detectors.md from the detectors' declarations
+	$(BIN)/python -m streamcheck.report.catalogue > docs/detectors.md
 
 bench: $(STAMP) ## Benchmarks: ratios measured side by side (inputs generated into .cache/bench)
 	$(BIN)/python bench/bench.py

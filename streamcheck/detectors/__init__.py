@@ -14,8 +14,10 @@ from .base import Detector, FileDetector, Kind, Metric, ParamsBase, StreamDetect
 from .black import BlackDetector
 from .blockiness import BlockinessDetector
 from .clipping import ClippingDetector
+from .dc_offset import DcOffsetDetector
 from .decode_error import DecodeErrorDetector
 from .dropout import DropoutDetector
+from .dual_mono import DualMonoDetector
 from .file_level import AvOffsetDetector, DurationMismatchDetector, MissingStreamDetector
 from .flash import FlashDetector
 from .freeze import FreezeDetector
@@ -46,6 +48,8 @@ REGISTRY: dict[str, type[AnyDetector]] = {
         LoudnessDetector,
         TruePeakDetector,
         PhaseDetector,
+        DcOffsetDetector,
+        DualMonoDetector,
         AvOffsetDetector,
         DurationMismatchDetector,
         MissingStreamDetector,

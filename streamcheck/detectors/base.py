@@ -263,7 +263,7 @@ class StreamDetector(Detector[P]):
         """The finding of a closed run. ``value`` defaults to its duration in seconds; runs of
         video frames (runs with unit indices, of a detector that sees video) carry their frame
         numbers."""
-        video = self.kind != "audio" and run.first >= 0
+        video = self.kind in ("video", "av") and run.first >= 0
         return self.emit(
             run.start_s,
             run.end_s,

@@ -4,8 +4,11 @@ The correlation of each stereo pair (L/R; the surround pairs of 5.1) is measured
 ``window_s`` where both channels carry signal (RMS above ``min_level_dbfs``): +1 for mono-like,
 about 0 for wide or unrelated content, −1 for a pair in opposite phase, which cancels on a mono
 downmix. Correlation below ``max_correlation`` (−0.3) for at least ``min_duration_s`` is a
-finding, value = mean correlation over it; when it covers (nearly) all the signal of the file,
-the detail says one channel's polarity is inverted.
+finding, value = mean correlation over it. A stretch whose mean correlation is
+:data:`POLARITY_CORRELATION` (−0.95) or lower is one signal with one channel's polarity
+inverted, and the detail says so (and "the whole file" when it covers 90% or more of the
+windows with signal). Runs on each audio programme; findings are reported at the end of the
+stream, when whether a stretch is the whole file is known, and cover the last, partial window.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import AudioBlock, StreamInfo
+from ..model import AudioBlock, StreamInfo, default_names
 from .base import ParamsBase, ProgrammeDetector, param, severity_param
 from .decibels import dbfs_to_amplitude
 from .intervals import Interval, RunTracker
 
 PAIRS = (("FL", "FR"), ("SL", "SR"), ("BL", "BR"))
+# a pair this close to −1 is one signal with one channel's polarity inverted (a wiring or
+# editing fault), not a wide mix: said so
+POLARITY_CORRELATION = -0.95
 
 
 @dataclass(frozen=True)
@@ -53,9 +59,9 @@ def stereo_pairs(names: tuple[str, ...], channels: int) -> list[tuple[int, int]]
 
 class PhaseDetector(ProgrammeDetector[PhaseParams]):
     name = "phase"
-    kind = "audio"
     description = (
-        "Stereo pairs out of phase (correlation below -0.3 for 2 s, or a channel inverted)."
+        "Stereo pairs out of phase (correlation below -0.3 for 2 s), or a channel's polarity "
+        "inverted."
     )
     Params = PhaseParams
 
@@ -64,21 +70,31 @@ class PhaseDetector(ProgrammeDetector[PhaseParams]):
         self.pairs = stereo_pairs(stream.channel_names, stream.channels)
         self.names = stream.channel_names
         self.min_power = dbfs_to_amplitude(params.min_level_dbfs) ** 2
-        n = len(self.pairs)
-        self.trackers = [RunTracker(min_duration_s=params.min_duration_s) for _ in range(n)]
+        self._setup(len(self.pairs))
+
+    def _setup(self, n: int) -> None:
+        self.trackers = [RunTracker(min_duration_s=self.params.min_duration_s) for _ in range(n)]
         self._acc = np.zeros((n, 3))  # per pair: sum LR, sum LL, sum RR in the open window
         self._count = 0
         self._win_t: float | None = None
         self._signal_windows = np.zeros(n, int)
         self._total = np.zeros((n, 3))
         self._index = 0
+        self._runs: list[tuple[int, Interval]] = []  # reported at the end: whole-file notes
+        self._rate = 0
 
     def update(self, block: AudioBlock) -> None:
+        if not self.pairs and not self.names and block.samples.shape[0] >= 2:
+            # a stream that declared no layout before decoding (MPEG-TS): from its blocks
+            self.names = default_names(block.samples.shape[0])
+            self.pairs = stereo_pairs(self.names, block.samples.shape[0])
+            self._setup(len(self.pairs))
         if not self.pairs or block.n == 0:
             return
         x = block.samples  # float32 dot products (BLAS), summed per window in float64
         if self._win_t is None:
             self._win_t = block.t_s
+        self._rate = block.sample_rate
         win = max(1, round(self.params.window_s * block.sample_rate))
         pos = 0
         while pos < block.n:
@@ -102,33 +118,45 @@ class PhaseDetector(ProgrammeDetector[PhaseParams]):
                 r = lr / np.sqrt(ll * rr)
                 self._signal_windows[k] += 1
                 self._total[k] += (lr, ll, rr)
-                self._emit(
+                self._keep(
                     k, tracker.update(r < self.params.max_correlation, start, self._index, r)
                 )
             else:
-                self._emit(k, tracker.update(False, start, self._index))
+                self._keep(k, tracker.update(False, start, self._index))
         self._acc[:] = 0
         self._count = 0
         self._win_t = end_t
         self._index += 1
 
-    def close(self, end_s: float) -> None:
-        for k, tracker in enumerate(self.trackers):
-            self._emit(k, tracker.finish(self._win_t if self._win_t is not None else end_s))
+    def _keep(self, k: int, runs: list[Interval]) -> None:
+        self._runs += [(k, r) for r in runs]
 
-    def _emit(self, k: int, runs: list[Interval]) -> None:
+    def close(self, end_s: float) -> None:
+        # the last, partial window counts when it holds a quarter of a window or more
+        if self._rate and self._count >= 0.25 * self.params.window_s * self._rate:
+            self._close_window(end_s, self._count)
+        for k, tracker in enumerate(self.trackers):
+            self._keep(k, tracker.finish(self._win_t if self._win_t is not None else end_s))
+        for k, run in self._runs:
+            self._emit(k, run)
+
+    def _emit(self, k: int, r: Interval) -> None:
         a, b = self.pairs[k]
         named = self.names and "NONE" not in (self.names[a], self.names[b])
         label = f"{self.names[a]}/{self.names[b]}" if named else f"{a}/{b}"
-        for r in runs:
-            mean = r.total / max(r.units, 1)
-            whole = self._signal_windows[k] and r.units >= 0.9 * self._signal_windows[k]
-            lr, ll, rr = self._total[k]
-            file_r = lr / np.sqrt(ll * rr) if ll and rr else mean
+        mean = r.total / max(r.units, 1)
+        lr, ll, rr = self._total[k]
+        file_r = lr / np.sqrt(ll * rr) if ll and rr else mean
+        whole = self._signal_windows[k] and r.units >= 0.9 * self._signal_windows[k]
+        if mean <= POLARITY_CORRELATION:
+            detail = (
+                f"Polarity of one channel of {label} of {self.stream.name} inverted "
+                f"(correlation {mean:+.2f}) for {r.duration_s:.1f} s"
+            )
+            detail += " (the whole file)." if whole and file_r <= POLARITY_CORRELATION else "."
+        else:
             detail = (
                 f"Channels {label} of {self.stream.name} out of phase (correlation "
                 f"{mean:+.2f}) for {r.duration_s:.1f} s."
             )
-            if whole and file_r < -0.8:
-                detail += " One channel's polarity appears inverted over the whole file."
-            self.emit(r.start_s, r.end_s, detail, value=float(mean), unit="ratio")
+        self.emit(r.start_s, r.end_s, detail, value=float(mean), unit="ratio")

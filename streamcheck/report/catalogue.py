@@ -1,10 +1,14 @@
-"""The detector catalogue as people read it: ``streamcheck detectors`` (a rich table of every
-detector, parameter, effective value, unit and the option it mirrors), from the registry's
-declarations and a configuration's values."""
+"""The detector catalogue as people read it, from the registry's declarations: ``streamcheck
+detectors`` (a rich table of every detector, parameter, effective value, unit and the option
+it mirrors) and ``docs/detectors.md`` (the same as Markdown, with each detector's module
+docstring as its description: ``python -m streamcheck.report.catalogue > docs/detectors.md``,
+``make docs``; a test checks that the file is up to date)."""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -32,3 +36,39 @@ def render_detectors(console: Console, config: Config) -> None:
                 f.metadata.get("help", ""),
             )
     console.print(table)
+
+
+def markdown(config: Config | None = None) -> str:
+    """docs/detectors.md: every detector's parameters (defaults, units, the FFmpeg/EBU option
+    they mirror) and how it decides (its module's docstring)."""
+    config = config or Config()
+    lines = [
+        "# Detectors",
+        "",
+        "Generated from the detectors' own declarations by `make docs` (`python -m "
+        "streamcheck.report.catalogue`); `streamcheck detectors` prints the same table with a "
+        "profile's or configuration's values. Kinds: `video` (the first video stream's "
+        "pictures), `audio` (each audio track), `programme` (each audio programme: tracks "
+        "measured together), `av` (both), `file` (once per file; findings span the file).",
+        "",
+        "| detector | kind | parameter | default | unit | mirrors | meaning |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, cls in REGISTRY.items():
+        params = config.params_for(name)
+        for f in dataclasses.fields(params):
+            md = f.metadata
+            lines.append(
+                f"| `{name}` | {cls.kind} | `{f.name}` | {getattr(params, f.name)} | "
+                f"{md.get('unit') or ''} | {md.get('mirrors') or ''} | {md.get('help', '')} |"
+            )
+    lines += ["", "## How each decides", ""]
+    for name, cls in REGISTRY.items():
+        own = cls.__dict__.get("__doc__")  # a class of a module of several detectors
+        text = inspect.cleandoc(own or sys.modules[cls.__module__].__doc__ or cls.description)
+        lines += [f"### {name}", "", text, ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown())
