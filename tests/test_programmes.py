@@ -207,3 +207,55 @@ def test_streams_parquet_and_per_programme_metrics(eight_track_mxf: Path, tmp_pa
     assert files[0]["integrated_lufs"] == pytest.approx(
         next(s for s in streams if s["programme"] == "1+2")["integrated_lufs"]
     )
+
+
+def _wav(path: Path, x: np.ndarray, layout: str = "stereo") -> Path:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("pcm_s24le", rate=SR, layout=layout)
+        for i in range(0, x.shape[1], SR):
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(x[:, i : i + SR]), format="fltp", layout=layout
+            )
+            frame.sample_rate, frame.pts, frame.time_base = SR, i, Fraction(1, SR)
+            for p in stream.encode(frame):
+                out.mux(p)
+        for p in stream.encode():
+            out.mux(p)
+    return path
+
+
+def test_dc_offset_on_one_channel(tmp_path: Path):
+    t = np.arange(20 * SR) / SR
+    music = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+    x = np.stack([music, np.roll(music, 100)])
+    x[1, 5 * SR : 12 * SR] += 0.03  # −30.5 dBFS of DC on the right channel for 7 s
+    r = analyze_file(_wav(tmp_path / "dc.wav", x))
+    (dc,) = [e for e in r.events if e.detector == "dc_offset"]
+    assert (dc.start_s, dc.end_s, dc.channel) == (5.0, 12.0, 1)
+    assert dc.value == pytest.approx(-30.46, abs=0.1) and "track 1 channel FR" in dc.detail
+    clean = analyze_file(_wav(tmp_path / "clean.wav", np.stack([music, np.roll(music, 100)])))
+    assert not [e for e in clean.events if e.detector == "dc_offset"]
+
+
+def test_dual_mono_and_a_real_stereo_mix(tmp_path: Path):
+    t = np.arange(40 * SR) / SR
+    rng = np.random.default_rng(4)
+    voice = (0.2 * np.sin(2 * np.pi * 200 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+    copy = _wav(tmp_path / "copy.wav", np.stack([voice, 0.5 * voice]))  # right 6 dB down
+    (ev,) = [e for e in analyze_file(copy).events if e.detector == "dual_mono"]
+    assert (ev.start_s, ev.end_s) == (0.0, 40.0) and ev.value == pytest.approx(-6.02, abs=0.05)
+    assert ev.severity.value == "info" and "one signal" in ev.detail
+    # centred dialogue over a stereo ambience: mostly the same, not one signal
+    ambience = (0.02 * rng.standard_normal((2, t.size))).astype(np.float32)
+    mix = _wav(tmp_path / "mix.wav", np.stack([voice, voice]) + ambience)
+    assert not [e for e in analyze_file(mix).events if e.detector == "dual_mono"]
+
+
+def test_a_channel_with_inverted_polarity_is_called_so(tmp_path: Path):
+    """It was one finding ending at 18.4 s of a 20 s file, and not called an inversion."""
+    t = np.arange(20 * SR) / SR
+    music = (0.3 * np.sin(2 * np.pi * 330 * t) * (1 + 0.5 * np.sin(t))).astype(np.float32)
+    r = analyze_file(_wav(tmp_path / "inverted.wav", np.stack([music, -music])))
+    (ph,) = [e for e in r.events if e.detector == "phase"]
+    assert (ph.start_s, ph.end_s) == (0.0, 20.0)
+    assert "Polarity of one channel" in ph.detail and "the whole file" in ph.detail
