@@ -41,9 +41,11 @@ from streamcheck.detectors.blockiness import (
     blockiness_score,
 )
 from streamcheck.detectors.clipping import ClippingDetector, ClippingParams
+from streamcheck.detectors.dc_offset import DcOffsetDetector, DcOffsetParams
 from streamcheck.detectors.decibels import amplitude_to_db, dbfs_to_amplitude
 from streamcheck.detectors.decode_error import DecodeErrorDetector, DecodeErrorParams
 from streamcheck.detectors.dropout import DropoutDetector, DropoutParams
+from streamcheck.detectors.dual_mono import DualMonoDetector, DualMonoParams
 from streamcheck.detectors.file_level import (
     AvOffsetDetector,
     AvOffsetParams,
@@ -2127,16 +2129,20 @@ def _phase(x, stream=STEREO, params=None, block=300, end=None):
 
 
 def test_phase_inverted_channel_over_the_whole_file():
-    (ev,) = _phase(pair(3.0, -1.0), stream=StreamInfo(0, "audio", sample_rate=SR, channels=2))
-    # windows of 0.4 s: seven whole ones; the last 0.2 s is not a window
+    (ev,) = _phase(pair(2.8, -1.0), stream=StreamInfo(0, "audio", sample_rate=SR, channels=2))
     assert (ev.start_s, ev.end_s, ev.value, ev.unit) == (0.0, pytest.approx(2.8), -1.0, "ratio")
     assert (ev.severity, ev.channel, ev.detector) == (Severity.WARNING, None, "phase")
-    assert says(
-        ev.detail,
-        "Channels 0/1 ",
-        "out of phase (correlation -1.00) for 2.8 s. One channel's polarity appears inverted "
-        "over the whole file.",
-    )
+    assert says(ev.detail, "olarity", "0/1", "(correlation -1.00) for 2.8 s", "the whole file")
+
+
+def test_phase_last_partial_window():
+    """The last, partial window counts when it holds a quarter of a window or more."""
+    (ev,) = _phase(pair(3.0, -1.0), block=400)  # 7 windows and half a window
+    assert (ev.start_s, ev.end_s) == (0.0, 3.0)
+    (ev,) = _phase(pair(2.9, -1.0), block=400)  # … and a quarter
+    assert (ev.start_s, ev.end_s) == (0.0, pytest.approx(2.9))
+    (ev,) = _phase(pair(2.899, -1.0), block=400)  # … and less
+    assert (ev.start_s, ev.end_s) == (0.0, pytest.approx(2.8))
 
 
 def test_phase_out_of_phase_stretch():
@@ -2145,18 +2151,18 @@ def test_phase_out_of_phase_stretch():
     assert (ev.start_s, ev.end_s) == (2.0, pytest.approx(4.4))
     assert ev.value == pytest.approx(-0.6)
     assert says(ev.detail, "Channels FL/FR ", "out of phase (correlation -0.60) for 2.4 s.")
-    assert ev.detail.endswith("2.4 s.")
+    assert "olarity" not in ev.detail
 
 
 def test_phase_correlation_threshold_and_duration():
-    assert len(_phase(pair(3.0, -0.31))) == 1
-    assert _phase(pair(3.0, -0.29)) == []
-    assert _phase(pair(3.0, -0.31), params=PhaseParams(max_correlation=-0.32)) == []
+    assert len(_phase(pair(2.8, -0.31))) == 1
+    assert _phase(pair(2.8, -0.29)) == []
+    assert _phase(pair(2.8, -0.31), params=PhaseParams(max_correlation=-0.32)) == []
     # five windows (2.0 s) are enough, four are not
     x = np.concatenate([pair(1.2, 0.0), pair(2.0, -1.0), pair(1.2, 0.0)], axis=1)
     (ev,) = _phase(x)
     assert (ev.start_s, ev.end_s) == (pytest.approx(1.2), pytest.approx(3.2))
-    assert "polarity" not in ev.detail
+    assert "whole file" not in ev.detail
     x = np.concatenate([pair(1.2, 0.0), pair(1.6, -1.0), pair(1.2, 0.0)], axis=1)
     assert _phase(x) == []
     assert len(_phase(x, params=PhaseParams(min_duration_s=1.6))) == 1
@@ -2164,13 +2170,13 @@ def test_phase_correlation_threshold_and_duration():
 
 def test_phase_quiet_windows_do_not_count():
     """Both channels need an RMS level of −50 dBFS (0.00316) in a window."""
-    assert len(_phase(pair(3.0, -1.0, level=0.0032))) == 1
-    assert _phase(pair(3.0, -1.0, level=0.0031)) == []
-    assert _phase(pair(3.0, -1.0, level=0.0031), params=PhaseParams(min_level_dbfs=-60.0)) != []
-    one_quiet = pair(3.0, -1.0)
+    assert len(_phase(pair(2.8, -1.0, level=0.0032))) == 1
+    assert _phase(pair(2.8, -1.0, level=0.0031)) == []
+    assert _phase(pair(2.8, -1.0, level=0.0031), params=PhaseParams(min_level_dbfs=-60.0)) != []
+    one_quiet = pair(2.8, -1.0)
     one_quiet[1] *= 0.03  # −50.5 dBFS on the right only
     assert _phase(one_quiet) == []
-    one_quiet = pair(3.0, -1.0)
+    one_quiet = pair(2.8, -1.0)
     one_quiet[0] *= 0.03
     assert _phase(one_quiet) == []
     # a quiet window inside the stretch ends it
@@ -2180,29 +2186,36 @@ def test_phase_quiet_windows_do_not_count():
     assert (b.start_s, b.end_s) == (2.4, 4.4)
 
 
-def test_phase_polarity_note_needs_nearly_all_the_signal():
-    # 9 of 10 signal windows inverted (and one quiet window): the note
-    x = np.concatenate([pair(3.6, -1.0), pair(0.4, 0.0), pair(0.4, -1.0, level=0.001)], axis=1)
+def test_phase_polarity_and_the_whole_file():
+    """A stretch at −0.95 or lower is one channel's polarity inverted; "the whole file" when
+    it covers 90% of the windows with signal and the file's correlation is −0.95 or lower."""
+    lv = 0.125  # sums exact in binary
+    # 19 of 20 signal windows inverted, one uncorrelated (and one quiet): exactly −0.95
+    x = np.concatenate(
+        [pair(7.6, -1.0, lv), pair(0.4, 0.0, lv), pair(0.4, -1.0, level=0.001)], axis=1
+    )
     (ev,) = _phase(x, block=400)
-    assert ev.detail.endswith(" One channel's polarity appears inverted over the whole file.")
-    # 9 of 11: no note
-    x = np.concatenate([pair(3.6, -1.0), pair(0.8, 0.0)], axis=1)
+    assert (ev.start_s, ev.end_s) == (0.0, pytest.approx(7.6))
+    assert says(ev.detail, "olarity", "FL/FR", "(correlation -1.00) for 7.6 s", "the whole file")
+    # 18 of 20: −0.9 for the file
+    x = np.concatenate([pair(7.2, -1.0, lv), pair(0.8, 0.0, lv)], axis=1)
     (ev,) = _phase(x, block=400)
-    assert "polarity" not in ev.detail
-    # the whole file at −0.7: out of phase, but not an inverted channel
-    (ev,) = _phase(pair(3.2, -0.7))
-    assert "polarity" not in ev.detail and ev.value == pytest.approx(-0.7)
+    assert says(ev.detail, "olarity") and "whole file" not in ev.detail
+    # two stretches, neither 90% of the file
+    x = np.concatenate([pair(4.0, -1.0, lv), pair(0.4, -0.29, lv), pair(4.0, -1.0, lv)], axis=1)
+    a, b = _phase(x, block=400)
+    assert (a.end_s, b.start_s) == (pytest.approx(4.0), pytest.approx(4.4))
+    assert "whole file" not in a.detail and "whole file" not in b.detail
+    # the whole file at −0.9: out of phase, not an inverted channel
+    (ev,) = _phase(pair(3.2, -0.9))
+    assert "olarity" not in ev.detail and ev.value == pytest.approx(-0.9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the whole-file polarity note is decided when the stretch is reported, from "
-    "the signal seen so far, not from the whole file",
-)
-def test_phase_polarity_note_looks_at_the_whole_file():
+def test_phase_whole_file_judged_at_its_end():
     x = np.concatenate([pair(8.0, -1.0), pair(60.0, 0.0)], axis=1)  # 8 s of 68
     (ev,) = _phase(x, block=1000)
-    assert "polarity" not in ev.detail
+    assert (ev.start_s, ev.end_s) == (0.0, pytest.approx(8.0))
+    assert "whole file" not in ev.detail
 
 
 def test_phase_surround_pairs_by_name():
@@ -2212,18 +2225,19 @@ def test_phase_surround_pairs_by_name():
     x[2] = pair(3.2, 0.0)[0]
     x[3] = -x[2]  # FC and LFE are not a pair
     (ev,) = _phase(x, stream=SURROUND)
-    assert says(ev.detail, "Channels SL/SR ", "out of phase")
+    assert says(ev.detail, "SL/SR")
     back = StreamInfo(
         0, "audio", sample_rate=SR, channels=6, channel_names=("FL", "FR", "FC", "LFE", "BL", "BR")
     )
     (ev,) = _phase(x, stream=back)
-    assert says(ev.detail, "Channels BL/BR ", "out of phase")
+    assert says(ev.detail, "BL/BR")
     unnamed = StreamInfo(0, "audio", sample_rate=SR, channels=2, channel_names=("NONE", "NONE"))
-    (ev,) = _phase(pair(3.2, -1.0), stream=unnamed)
+    (ev,) = _phase(pair(3.2, -0.6), stream=unnamed)
     assert says(ev.detail, "Channels 0/1 ", "out of phase")
-    # no pairs: a 3-channel stream without names, a mono one
+    # a stream that declared no layout takes the default one of its channel count (3.0)
     three = StreamInfo(0, "audio", sample_rate=SR, channels=3)
-    assert _phase(np.concatenate([pair(3.2, -1.0), pair(3.2, 0)[:1]]), stream=three) == []
+    (ev,) = _phase(np.concatenate([pair(3.2, -0.6), pair(3.2, 0)[:1]]), stream=three)
+    assert says(ev.detail, "Channels FL/FR ")
     mono = StreamInfo(0, "audio", sample_rate=SR, channels=1)
     assert _phase(pair(3.2, -1.0)[:1], stream=mono) == []
 
@@ -2258,7 +2272,7 @@ def test_phase_pair_names_and_empty_blocks():
     # one channel of a pair named: no named pair, a stereo stream still has its pair
     odd = StreamInfo(0, "audio", sample_rate=SR, channels=2, channel_names=("FL", "FC"))
     (ev,) = _phase(pair(3.2, -1.0), stream=odd)
-    assert says(ev.detail, "Channels FL/FC ", "out of phase")
+    assert says(ev.detail, "FL/FC")
     # an empty block does not start the first window
     det = PhaseDetector(PhaseParams(), STEREO)
     det.update(AudioBlock(0, 0.0, SR, np.zeros((2, 0), np.float32)))
@@ -2280,7 +2294,7 @@ def test_phase_layouts_that_lose_channels():
     det.update(AudioBlock(0, 0.0, SR, x))
     det.update(AudioBlock(0, 2.4, SR, x[:5]))
     (ev,) = det.finish(4.8)
-    assert says(ev.detail, "Channels FL/FR ") and ev.end_s == pytest.approx(4.8)
+    assert says(ev.detail, "FL/FR") and ev.end_s == pytest.approx(4.8)
     # 7.1 to 5.1: SL/SR (channels 6, 7) gone, BL/BR (4, 5) still there
     names = ("FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR")
     det = PhaseDetector(
@@ -2291,7 +2305,7 @@ def test_phase_layouts_that_lose_channels():
     det.update(AudioBlock(0, 0.0, SR, x))
     det.update(AudioBlock(0, 2.4, SR, x[:6]))
     (ev,) = det.finish(4.8)
-    assert says(ev.detail, "Channels BL/BR ") and ev.end_s == pytest.approx(4.8)
+    assert says(ev.detail, "BL/BR") and ev.end_s == pytest.approx(4.8)
 
 
 def test_phase_exact_limits():
@@ -2306,13 +2320,123 @@ def test_phase_exact_limits():
     assert (ev.start_s, ev.end_s, ev.value) == (0.4, 0.8, -1.0)
 
 
-def test_phase_polarity_note_from_the_files_correlation():
-    """9 of 10 signal windows inverted and one in phase: the file's correlation is exactly
-    −0.8, not below it, so no channel is said to be inverted."""
-    x = np.concatenate([pair(0.4, 1.0, level=0.125), pair(3.6, -1.0, level=0.125)], axis=1)
-    (ev,) = _phase(x, block=400)
-    assert (ev.start_s, ev.end_s, ev.value) == (0.4, 4.0, -1.0)
-    assert "polarity" not in ev.detail
+# ---- dc_offset ---------------------------------------------------------------------------------
+
+
+def _dc(x, params=None, stream=STEREO, block=300, end=None):
+    det = DcOffsetDetector(params or DcOffsetParams(), stream)
+    return feed_audio(det, x, SR, block, end=end)
+
+
+def with_dc(seconds: float, dc: tuple[float, ...], level: float = 0.1) -> np.ndarray:
+    """Two channels of zero-mean signal (over every 4 samples) plus a DC on each."""
+    a, b = walsh(round(seconds * SR))
+    return (np.stack([a, b]) * level + np.array(dc)[:, None]).astype(np.float32)
+
+
+def test_dc_offset_per_channel():
+    x = np.concatenate([with_dc(2.0, (0.0, 0.0)), with_dc(3.0, (0.0, 0.0102))], axis=1)
+    x = np.concatenate([x, with_dc(1.0, (0.0, 0.0))], axis=1)
+    x[1, 3000:4000] -= 0.04  # one window at −0.0298 (−30.5 dBFS), the sign does not matter
+    (ev,) = _dc(x)
+    assert (ev.start_s, ev.end_s, ev.channel, ev.unit) == (2.0, 5.0, 1, "dBFS")
+    assert ev.value == pytest.approx(amplitude_to_db(0.0298), abs=1e-3)
+    assert (ev.severity, ev.detector, ev.stream_index) == (Severity.WARNING, "dc_offset", 0)
+    assert says(ev.detail, "-30.5 dBFS", "(3% of full scale)", "on channel FR", "for 3.0 s")
+
+
+def test_dc_offset_threshold_and_duration():
+    assert len(_dc(with_dc(3.0, (0.0102, 0.0)))) == 1  # −39.8 dBFS
+    assert _dc(with_dc(3.0, (0.0098, 0.0))) == []  # −40.2 dBFS
+    assert len(_dc(with_dc(3.0, (0.0098, 0.0)), DcOffsetParams(threshold_dbfs=-41.0))) == 1
+    # two windows (2 s) are enough, one is not
+    x = np.concatenate([with_dc(1.0, (0, 0)), with_dc(2.0, (0.02, 0)), with_dc(1.0, (0, 0))], 1)
+    (ev,) = _dc(x)
+    assert (ev.start_s, ev.end_s, ev.channel) == (1.0, 3.0, 0)
+    x = np.concatenate([with_dc(1.0, (0, 0)), with_dc(1.0, (0.02, 0)), with_dc(1.0, (0, 0))], 1)
+    assert _dc(x) == []
+    assert len(_dc(x, DcOffsetParams(min_duration_s=1.0))) == 1
+    # windows of the parameter's length
+    x = np.concatenate([with_dc(1.0, (0, 0)), with_dc(2.5, (0.02, 0)), with_dc(1.0, (0, 0))], 1)
+    (ev,) = _dc(x, DcOffsetParams(window_s=0.5, min_duration_s=2.5))
+    assert (ev.start_s, ev.end_s) == (1.0, 3.5)
+
+
+def test_dc_offset_on_both_channels_and_at_the_end():
+    (a, b) = _dc(with_dc(3.0, (0.05, -0.05)))  # to the end of the stream
+    assert [(e.channel, e.start_s, e.end_s) for e in (a, b)] == [(0, 0.0, 3.0), (1, 0.0, 3.0)]
+    # the last, partial window counts when it holds a quarter of a window or more
+    p = DcOffsetParams(min_duration_s=1.25)
+    (ev,) = _dc(np.concatenate([with_dc(1.0, (0, 0)), with_dc(1.25, (0.05, 0))], 1), p)
+    assert (ev.start_s, ev.end_s) == (1.0, 2.25)
+    assert _dc(np.concatenate([with_dc(1.0, (0, 0)), with_dc(1.249, (0.05, 0))], 1), p) == []
+
+
+def test_dc_offset_layout_change_closes_the_runs():
+    det = DcOffsetDetector(DcOffsetParams(), STEREO)
+    det.update(AudioBlock(0, 0.0, SR, with_dc(3.0, (0.05, 0.0))))
+    six = np.zeros((6, 3000), np.float32)
+    det.update(AudioBlock(0, 3.0, SR, six))
+    (ev,) = det.finish(6.0)
+    assert (ev.start_s, ev.end_s, ev.channel) == (0.0, 3.0, 0)
+
+
+# ---- dual_mono ---------------------------------------------------------------------------------
+
+
+def _dual(x, params=None, stream=STEREO, block=1000):
+    det = DualMonoDetector(params or DualMonoParams(), stream)
+    return feed_audio(det, x, SR, block)
+
+
+def test_dual_mono_identical_channels():
+    (ev,) = _dual(pair(31.0, 1.0))
+    assert (ev.start_s, ev.end_s, ev.value, ev.unit) == (0.0, 31.0, 0.0, "dB")
+    assert (ev.severity, ev.detector, ev.frame_start, ev.channel) == (
+        "info",
+        "dual_mono",
+        None,
+        None,
+    )
+    assert says(ev.detail, "one signal (identical) for 31.0 s", "mono as stereo")
+
+
+def test_dual_mono_one_channel_a_copy_at_another_gain():
+    x = pair(31.0, 1.0)
+    x[1] *= 0.5
+    (ev,) = _dual(x)
+    assert ev.value == pytest.approx(-6.0206, abs=1e-3)
+    assert says(ev.detail, "one signal (the same signal, right -6.0 dB)")
+    x = pair(31.0, 1.0)
+    x[1] *= 0.995  # −0.04 dB: identical
+    (ev,) = _dual(x)
+    assert says(ev.detail, "(identical)")
+
+
+def test_dual_mono_thresholds():
+    assert len(_dual(pair(31.0, 0.9995))) == 1
+    assert _dual(pair(31.0, 0.998)) == []
+    assert len(_dual(pair(31.0, 0.998), DualMonoParams(min_correlation=0.99))) == 1
+    assert _dual(pair(29.0, 1.0)) == []  # 29 s
+    assert len(_dual(pair(30.0, 1.0))) == 1  # 30 s
+    assert len(_dual(pair(10.0, 1.0), DualMonoParams(min_duration_s=10.0, window_s=0.5))) == 1
+    # both channels need signal
+    assert _dual(pair(31.0, 1.0, level=0.0031)) == []
+    assert len(_dual(pair(31.0, 1.0, level=0.0032))) == 1
+    assert len(_dual(pair(31.0, 1.0, level=0.0031), DualMonoParams(min_level_dbfs=-60.0))) == 1
+    quiet = pair(31.0, 1.0)
+    quiet[1] *= 0.02
+    assert _dual(quiet) == []
+
+
+def test_dual_mono_only_two_channel_programmes():
+    six = np.tile(pair(31.0, 1.0), (3, 1))
+    assert _dual(six, stream=SURROUND) == []
+    det = DualMonoDetector(DualMonoParams(), STEREO)
+    det.update(AudioBlock(0, 0.0, SR, np.zeros((2, 0), np.float32)))
+    det.update(AudioBlock(0, 5.0, SR, pair(31.0, 1.0)))
+    (ev,) = det.finish(36.0)
+    assert (ev.start_s, ev.end_s) == (5.0, 36.0)
 
 
 # ---- loudness and true peak --------------------------------------------------------------------
