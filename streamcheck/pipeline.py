@@ -176,7 +176,11 @@ def _run(
         recorder = MetricsRecorder() if config.metrics else None
 
         decoded = iter_decoded(
-            media, stats, threads=config.decoder_threads, column_step=video_needs.column_step
+            media,
+            stats,
+            threads=config.decoder_threads,
+            column_step=video_needs.column_step,
+            chroma=video_needs.chroma,
         )
         for item in decoded:
             if isinstance(item, VideoFrame):
@@ -247,6 +251,12 @@ def _run(
         filename=filename,
     )
     result.streams = stream_rows(rows, stats, programme_facts)
+    for det in [*dets.video, *(d for ds in dets.audio.values() for d in ds)]:
+        facts_of = det.stream_facts()  # what a detector measured about its stream
+        for row in result.streams:
+            if facts_of and row.stream_index == det.stream_index and row.kind != "programme":
+                for key, value in facts_of.items():
+                    setattr(row, key, value)
     if thumbs is not None:
         result.events, result.thumbnails = thumbs.attach(result.events)
     if recorder is not None:

@@ -21,7 +21,7 @@ from .anomalies import MAX_MESSAGES, DropTracker, LogTap
 from .audio import block_samples
 from .messages import describe_error
 from .probe import Media
-from .video import luma_plane, nominal_range, subsample_step
+from .video import chroma_planes, field_order, luma_plane, nominal_range, subsample_step
 
 
 @dataclass
@@ -128,11 +128,13 @@ def iter_decoded(
     *,
     threads: int = 0,
     column_step: int | None = None,
+    chroma: bool = False,
 ) -> Iterator[VideoFrame | AudioBlock]:
     """Decode ``media`` once, yielding :class:`VideoFrame` and :class:`AudioBlock` objects in
     the order the decoders produce them (presentation order within each stream). With
     ``column_step``, each frame
-    carries every ``column_step``-th column of its luma plane (``VideoFrame.columns``)."""
+    carries every ``column_step``-th column of its luma plane (``VideoFrame.columns``); with
+    ``chroma``, views of its chroma planes."""
     streams: list[av.stream.Stream] = []
     if media.video is not None:
         _configure_threads(media.video.codec_context, threads)
@@ -143,7 +145,7 @@ def iter_decoded(
     if not streams:
         return
     with LogTap() as tap:
-        yield from _loop(media, stats, streams, tap, column_step)
+        yield from _loop(media, stats, streams, tap, column_step, chroma)
 
 
 def _loop(
@@ -152,6 +154,7 @@ def _loop(
     streams: list[av.stream.Stream],
     tap: LogTap,
     column_step: int | None,
+    chroma: bool,
 ) -> Iterator[VideoFrame | AudioBlock]:
     video = media.video
     v_facts = stats.streams[video.index] if video is not None else None
@@ -266,6 +269,9 @@ def _loop(
                     evidence_t_s=evidence,
                     columns=columns,
                     columns_step=column_step or 0,
+                    chroma=chroma_planes(frame, bits) if chroma else None,
+                    interlaced=bool(frame.interlaced_frame),
+                    field_order=field_order(video.codec_context) if video else "unknown",
                 )
                 v_index += 1
                 lost_s = 0.0

@@ -62,6 +62,37 @@ def luma_plane(frame: av.VideoFrame) -> tuple[np.ndarray, int]:
     return data.reshape(plane.height, row)[:, : plane.width], bits
 
 
+def chroma_planes(frame: av.VideoFrame, bits: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (Cb, Cr) planes of a planar or semi-planar YUV frame as numpy views of the
+    decoder's buffer (no copy), in the luma plane's dtype; None for gray and RGB formats."""
+    fmt = frame.format
+    if not is_planar_luma(fmt) or fmt.name.startswith(("gray", "ya")) or len(frame.planes) < 2:
+        return None
+    dtype = np.dtype(np.uint8) if bits <= 8 else np.dtype("<u2")
+    if len(frame.planes) >= 3:
+        out = []
+        for plane in frame.planes[1:3]:
+            row = plane.line_size // dtype.itemsize
+            data = np.frombuffer(memoryview(plane), dtype=dtype, count=row * plane.height)
+            out.append(data.reshape(plane.height, row)[:, : plane.width])
+        return out[0], out[1]
+    plane = frame.planes[1]  # NV12-like: Cb and Cr interleaved
+    row = plane.line_size // dtype.itemsize
+    data = np.frombuffer(memoryview(plane), dtype=dtype, count=row * plane.height)
+    both = data.reshape(plane.height, row)[:, : 2 * plane.width]
+    first, second = both[:, 0::2], both[:, 1::2]
+    return (second, first) if fmt.name.startswith("nv21") else (first, second)
+
+
+FIELD_ORDERS = {0: "unknown", 1: "progressive", 2: "tff", 3: "bff", 4: "bff", 5: "tff"}
+
+
+def field_order(ctx: object) -> str:
+    """The coded field order the decoder reports (AVFieldOrder): tff (TT, BT), bff (BB, TB),
+    progressive or unknown."""
+    return FIELD_ORDERS.get(int(getattr(ctx, "field_order", 0) or 0), "unknown")
+
+
 def nominal_range(frame: av.VideoFrame, bits: int) -> tuple[int, int, int]:
     """(black level, white level, largest code) of the frame's luma in code values:
     16·2^(bits−8) – 235·2^(bits−8) for limited range, 0 – 2^bits−1 for full range."""

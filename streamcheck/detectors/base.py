@@ -224,6 +224,11 @@ class StreamDetector(Detector[P]):
         """The shared measurements this detector reads from the measure step."""
         return Needs()
 
+    def stream_facts(self) -> dict[str, Any]:
+        """What this detector measured about its stream as a whole, for its streams.parquet
+        row (``{"scan": "interlaced-tff"}``); asked for after :meth:`finish`."""
+        return {}
+
     @property
     def open_start_s(self) -> float | None:
         """Where a finding that is still being confirmed started (seconds), or None."""
