@@ -175,17 +175,35 @@ def still_variants(rng: np.random.Generator, n: int) -> list[Still]:
 
 @content
 def slideshow(
-    c: Ctx, stills: Sequence[Still], holds: Sequence[float], xfade: float = 0.6
+    c: Ctx,
+    dur: float,
+    holds: Sequence[float] | None = None,
+    stills: Sequence[Still] | None = None,
+    xfade: float = 0.6,
+    hold: tuple[float, float] = (2.4, 5.0),
 ) -> Segment:
-    """Real stills, each shown unchanged for its hold time, cross-faded into the next over
-    ``xfade`` s. Durations: sum(holds) + xfade·(n − 1)."""
+    """Real stills, each shown unchanged for its hold time (drawn from ``hold`` when not
+    given, the last one fitted to ``dur``), cross-faded into the next over ``xfade`` s."""
+    rng = c.rng()
+    if holds is None:
+        hs: list[float] = []
+        left = dur
+        while left > 0:
+            h = float(rng.uniform(*hold))
+            if left - h < hold[0] + xfade:
+                h = left
+            hs.append(round(h, 3))
+            left -= h + xfade
+        holds = hs
+    if stills is None:
+        stills = still_variants(rng, len(holds))
     pics = [_still_at(s[0], c.w, c.h, s[1], s[2], s[3], s[4]) for s in stills]
     starts = []
     t = 0.0
-    for hold in holds:
+    for h in holds:
         starts.append(t)
-        t += hold + xfade
-    dur = t - xfade
+        t += h + xfade
+    total = t - xfade
 
     def render(tl: float) -> Planes:
         k = max(0, int(np.searchsorted(starts, tl, side="right")) - 1)
@@ -194,14 +212,15 @@ def slideshow(
             return pics[k]
         return pic.blend(pics[k], pics[k + 1], (into - holds[k]) / xfade)
 
-    return Segment("slideshow", dur, render, note=f"{len(pics)} stills")
+    note = f"{len(pics)} stills held " + ", ".join(f"{h:g}" for h in holds) + " s"
+    return Segment("slideshow", max(dur, total), render, note=note)
 
 
 @content
 def kenburns(
     c: Ctx,
     dur: float,
-    stills: Sequence[Still],
+    stills: Sequence[Still] | None = None,
     per_still: float = 6.0,
     xfade: float = 1.0,
     zoom_rate: float = 0.035,
@@ -209,6 +228,8 @@ def kenburns(
 ) -> Segment:
     """Slow pans and zooms over real stills (the 'Ken Burns' move), cross-faded."""
     rng = c.rng()
+    if stills is None:
+        stills = still_variants(rng, max(2, int(dur / per_still) + 1))
     moves = []
     for s in stills:
         sgn = 1 if rng.random() < 0.5 else -1
@@ -227,7 +248,9 @@ def kenburns(
         p = srcs[name]
         if flip:
             p = pic.mirror(p)
-        z = max(1.0, z0 + (0.15 if dz < 0 else 0.0) + dz * tl)
+        # the zoom never stops (from 1.08× up, or down to 1.08×): the picture always moves
+        span = abs(dz) * (per_still + 2 * xfade)
+        z = z0 + 0.08 + (span if dz < 0 else 0.0) + dz * tl
         return pic.fill(p, c.w, c.h, cx + dx * tl, cy + dy * tl, z)
 
     def render(t: float) -> Planes:

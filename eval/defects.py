@@ -157,14 +157,15 @@ _DCT = _dct_matrix()
 
 
 def _requant_plane(plane: np.ndarray, q: float) -> np.ndarray:
-    """Each 8×8 block's DCT quantised with step q·(1 + u + v), as a starved encoder does."""
+    """Each 8×8 block's DCT quantised with step q·(2 + 2(u + v)), as a starved encoder does:
+    block means in steps of q/4 code values, little detail left inside the blocks."""
     h, w = plane.shape
     hh, ww = h - h % 8, w - w % 8
     x = plane[:hh, :ww].astype(np.float32) - 128
     blocks = x.reshape(hh // 8, 8, ww // 8, 8).transpose(0, 2, 1, 3)
     coef = _DCT @ blocks @ _DCT.T
     uv = np.add.outer(np.arange(8), np.arange(8)).astype(np.float32)
-    step = q * (1 + uv)
+    step = q * (2 + 2 * uv)
     coef = np.round(coef / step) * step
     back = (_DCT.T @ coef @ _DCT).transpose(0, 2, 1, 3).reshape(hh, ww) + 128
     out = plane.copy()
@@ -175,10 +176,11 @@ def _requant_plane(plane: np.ndarray, q: float) -> np.ndarray:
 @defect
 def blocky(b: Build, d: Defect) -> None:
     """Blockiness: ``mode`` tiles (a digital hit: every ``block``×``block`` tile flat at its
-    mean) or requant (macroblocking: every 8×8 block's DCT coarsely quantised, as a starved encoder codes it)."""
+    mean) or requant (macroblocking: every 8×8 block's DCT coarsely quantised, as a starved
+    encoder codes it)."""
     mode = d.get("mode", "tiles")
     block = int(d.get("block", 16))
-    q = float(d.get("q", 24.0))
+    q = float(d.get("q", 32.0))
 
     def apply(p: Planes, t: float) -> Planes:
         if mode == "tiles":
@@ -202,7 +204,7 @@ def drop_frames(b: Build, d: Defect) -> None:
 
 def _span(b: Build, d: Defect) -> slice:
     sr = b.rate
-    return slice(int(round(d.start * sr)), int(round(b.end(d) * sr)))
+    return slice(round(d.start * sr), round(b.end(d) * sr))
 
 
 @defect
@@ -233,10 +235,11 @@ def noise_replace(b: Build, d: Defect) -> None:
 
 @defect
 def clip(b: Build, d: Defect) -> None:
-    """An overdriven stage: the stretch raised by ``drive`` dB (10 ms ramps) and hard-clipped
-    at full scale."""
-    drive = 10 ** (float(d.get("drive", 14.0)) / 20)
+    """An overdriven stage: the stretch raised (10 ms ramps) until its loud samples (the 99th
+    percentile of |x|) stand ``over`` dB above full scale, and hard-clipped at full scale."""
     s = _span(b, d)
+    p99 = float(np.percentile(np.abs(b.audio[:, s]), 99))
+    drive = 10 ** (float(d.get("over", 6.0)) / 20) / max(p99, 1e-6)
     n = s.stop - s.start
     g = np.full(n, drive, np.float32)
     r = min(n // 2, int(0.01 * b.rate))
@@ -265,18 +268,18 @@ def invert(b: Build, d: Defect) -> None:
 
 @defect
 def hot(b: Build, d: Defect) -> None:
-    """A stretch mastered too hot: raised so its sample peak reaches ``peak`` dBFS (50 ms
-    ramps): true peak over the −1 dBTP ceiling of EBU R128."""
+    """A stretch mastered too hot (an insert, a jingle): raised so its sample peak reaches
+    ``peak`` dBFS (5 ms ramps): true peak over the −1 dBTP ceiling of EBU R128."""
     s = _span(b, d)
     seg = b.audio[:, s]
-    target = 10 ** (float(d.get("peak", -0.1)) / 20)
-    gain = target / max(float(np.abs(seg).max()), 1e-6)
     n = seg.shape[1]
+    r = min(n // 4, int(0.005 * b.rate))
+    target = 10 ** (float(d.get("peak", -0.1)) / 20)
+    gain = target / max(float(np.abs(seg[:, r : n - r]).max()), 1e-6)
     g = np.full(n, gain, np.float32)
-    r = min(n // 2, int(0.05 * b.rate))
     g[:r] = np.linspace(1, gain, r)
     g[n - r :] = np.linspace(gain, 1, r)
-    b.audio[:, s] = seg * g
+    b.audio[:, s] = np.clip(seg * g, -target, target)
     b.intend("true_peak", d.start, b.end(d), profile="ebu")
 
 
@@ -309,13 +312,16 @@ def audio_length(b: Build, d: Defect) -> None:
 
 @defect
 def empty_stream(b: Build, d: Defect) -> None:
-    """A stream declared in the container that never gets a packet: ``kind`` audio (the only
-    or an extra track) or video."""
-    kind = d.get("kind", "audio")
-    if kind == "video":
+    """A declared stream that yields nothing decodable: ``what`` audio (the only track, or an
+    ``extra`` one) or video, either never given a packet (``how`` empty; Matroska and MPEG-TS
+    keep such a stream, MP4 and MOV drop it) or given packets of random bytes (``how``
+    garbage)."""
+    if d.get("what", "audio") == "video":
         b.empty_video = True
     elif d.get("extra", False):
         b.extra_empty_audio = True
+    elif d.get("how", "empty") == "garbage":
+        b.tracks[0].garbage = True
     else:
         b.tracks[0].empty = True
 

@@ -77,6 +77,7 @@ class AudioTrack:
     shift: float = 0.0
     drop: list[tuple[float, float]] = field(default_factory=list)
     empty: bool = False
+    garbage: bool = False  # every packet's payload replaced by random bytes (undecodable)
     language: str | None = None
 
 
@@ -141,6 +142,7 @@ class _AudioFeed:
         self.drop = [(round(a * track.rate), round(b * track.rate)) for a, b in track.drop]
         self.dropped = written.dropped.setdefault(index, [])
         self.layout = LAYOUTS[track.channels]
+        self.rng = np.random.default_rng(index + 7)
 
     @property
     def done(self) -> bool:
@@ -157,6 +159,11 @@ class _AudioFeed:
                 if any(a <= k < b for a, b in self.drop):
                     self.dropped.append((k, k + int(p.duration or 0)))
                     continue
+            if self.track.garbage and p.size:
+                q = av.Packet(self.rng.integers(0, 256, p.size, np.uint8).tobytes())
+                q.pts, q.dts, q.duration, q.time_base = p.pts, p.dts, p.duration, p.time_base
+                q.stream = p.stream
+                p = q
             self.out.mux(p)
 
     def feed_until(self, t: float) -> None:
@@ -202,7 +209,10 @@ def write(
     with av.open(str(tmp), "w", format=FORMATS[container]) as out:
         vs = None
         if vcodec is not None:
-            vs = _video_stream(out, vcodec, size[0], size[1], fps, vfr, container)
+            # times off the frame grid (VFR, a shift that is not whole frames) need a fine
+            # time base
+            off_grid = vfr or abs(vshift * fps - round(vshift * fps)) > 1e-6
+            vs = _video_stream(out, vcodec, size[0], size[1], fps, off_grid, container)
         feeds: list[_AudioFeed] = []
         for k, track in enumerate(audio):
             s = _audio_stream(out, track)
@@ -268,9 +278,9 @@ def _decoded_audio(
         return np.zeros(0, np.float32), 0.0, rate
     t0 = parts[0][0]
     end = max(t + p.size / rate for t, p in parts)
-    out = np.zeros(int(round((end - t0) * rate)) + 1, np.float32)
+    out = np.zeros(round((end - t0) * rate) + 1, np.float32)
     for t, p in parts:
-        k = int(round((t - t0) * rate))
+        k = round((t - t0) * rate)
         out[k : k + p.size] = p[: out.size - k]
     return out, t0, rate
 

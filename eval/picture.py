@@ -8,6 +8,8 @@ heights and positions are even.
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 
@@ -251,7 +253,7 @@ SMPTE_MID = [
 
 def _columns(w: int, n: int) -> list[tuple[int, int]]:
     edges = [round(w * k / n) & ~1 for k in range(n + 1)]
-    return list(zip(edges[:-1], edges[1:], strict=True))
+    return list(itertools.pairwise(edges))
 
 
 def ebu_bars(w: int, h: int) -> Planes:

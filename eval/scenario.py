@@ -67,6 +67,7 @@ class Scenario:
     sound: tuple[str, dict[str, Any]] = ("programme", {})
     loudness: float = -23.0
     floor: tuple[str, float] | None = None  # ("hiss" | "hum" | "room_tone", dBFS RMS)
+    limit: float = LIMIT_DBFS  # sample ceiling of the programme sound (dBFS)
     defects: tuple[Defect, ...] = ()
     subsets: tuple[str, ...] = ()
     seed: int = 1
@@ -355,7 +356,7 @@ def programme_sound(
     natural stops between them (under 2 s, over room tone), ambience; cross-faded."""
     parts = parts or {"speech": 3, "music": 2}
     names, w = list(parts), np.array(list(parts.values()), float)
-    n = int(round(dur * sr))
+    n = round(dur * sr)
     ch = 2 if channels == 6 else channels
     out = np.zeros((ch, n), np.float32)
     t = 0.0
@@ -417,7 +418,7 @@ def layers(
 ) -> np.ndarray:
     """Explicit layers: (sound kind, start s, end s, gain dB, parameters), summed. Kinds are
     those of :mod:`eval.sound` plus ``programme`` (a :func:`programme_sound`)."""
-    n = int(round(dur * sr))
+    n = round(dur * sr)
     ch = 2 if channels == 6 else channels
     out = np.zeros((ch, n), np.float32)
     for kind, a, b, gain, kw in items or []:
@@ -426,7 +427,7 @@ def layers(
             x = programme_sound(length, sr, rng, ch, **kw)
         else:
             x = sound.SOUND[kind](length, sr, rng, channels=ch, **kw)
-        _place(out, x, int(round(a * sr)), gain)
+        _place(out, x, round(a * sr), gain)
     if channels == 6:
         return sound.upmix_51(out, sr, rng)
     return out
@@ -457,7 +458,7 @@ def frame_times(s: Scenario) -> list[float]:
     if s.vfr:
         return C.screen_times(s.dur, s.seed)
     fps = fps_fraction(s.fps)
-    return [float(Fraction(i) / fps) for i in range(int(math.floor(s.dur * fps + 1e-6)))]
+    return [float(Fraction(i) / fps) for i in range(math.floor(s.dur * fps + 1e-6))]
 
 
 def _lfe(channels: int) -> int | None:
@@ -484,7 +485,7 @@ def prepare(s: Scenario) -> Build:
         arng = np.random.default_rng([s.seed, 2])
         a_dur = s.dur + max(0.0, delta)
         recipe = SOUNDS[name if name != "programme" else "programme_sound"]
-        audio = recipe(a_dur, s.rate, arng, s.channels, **kw)[:, : int(round(a_dur * s.rate))]
+        audio = recipe(a_dur, s.rate, arng, s.channels, **kw)[:, : round(a_dur * s.rate)]
         level = truth.integrated_loudness(audio, s.rate)
         if level is not None:
             audio = audio * sound.db(s.loudness - level)
@@ -494,7 +495,7 @@ def prepare(s: Scenario) -> Build:
                 a_dur, s.rate, np.random.default_rng([s.seed, 3]), level_db=lvl, channels=s.channels
             )
             audio = audio + fl[:, : audio.shape[1]]
-        audio = limiter(audio, LIMIT_DBFS, s.rate).astype(np.float32)
+        audio = limiter(audio, s.limit, s.rate).astype(np.float32)
     tracks = []
     if s.acodec is not None:
         tracks.append(encode.AudioTrack(s.acodec, audio, s.rate, s.channels))
@@ -503,7 +504,7 @@ def prepare(s: Scenario) -> Build:
         DEFECTS[d.kind](b, d)
     if b.tracks:
         if delta < 0:
-            b.audio = b.audio[:, : int(round((s.dur + delta) * s.rate))]
+            b.audio = b.audio[:, : round((s.dur + delta) * s.rate)]
         b.tracks[0].samples = b.audio
     b.audio_delta = delta
     return b
@@ -607,7 +608,11 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
         audio=tracks,
         empty_video=b.empty_video,
     )
-    srcs = {k: t.samples for k, t in enumerate(b.tracks) if t.samples is not None and not t.empty}
+    srcs = {
+        k: t.samples
+        for k, t in enumerate(b.tracks)
+        if t.samples is not None and not t.empty and not t.garbage
+    }
     loc = encode.locate(path, srcs)
     events: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -646,7 +651,7 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
     # sound: measured on the samples handed to the encoder
     integrated = None
     true_peak = None
-    if b.tracks and not b.tracks[0].empty:
+    if b.tracks and not b.tracks[0].empty and not b.tracks[0].garbage:
         x, sr = b.audio, s.rate
         a0 = loc.audio_origin.get(0)
         if a0 is None:
@@ -761,8 +766,13 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
             )
     if b.empty_video and vstream is not None:
         file_events.append(truth.ev("missing_stream", 0.0, duration, "video", stream_index=vstream))
+    declared = {st["index"]: st["type"] for st in loc.streams}
     for k, t in enumerate(tracks):
-        if t.empty:
+        if t.empty or t.garbage:
+            if declared.get(astreams[k]) != "audio":
+                raise BuildError(
+                    f"{s.name}: the {s.container} muxer did not keep the empty audio stream"
+                )
             file_events.append(
                 truth.ev("missing_stream", 0.0, duration, "audio", stream_index=astreams[k])
             )

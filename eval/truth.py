@@ -273,7 +273,7 @@ def true_peak_events(
     spans = [(a * block / sr, min(x.shape[1], b * block) / sr) for a, b in runs(over)]
     out = []
     for s, e in merge(spans, gap):
-        k0, k1 = int(s * sr / block), int(math.ceil(e * sr / block))
+        k0, k1 = int(s * sr / block), math.ceil(e * sr / block)
         top = float(peaks[:, k0:k1].max())
         out.append(ev("true_peak", s, e, "audio", value=round(20 * math.log10(top), 2)))
     tp = float(peaks.max()) if peaks.size else 0.0
