@@ -63,6 +63,12 @@ def test_real_recordings_are_plausible():
             (ev,) = r.events
             assert ev.detector == "timestamp_gap" and ev.value == 1.0
             assert ev.start_s == pytest.approx(1 / 30, abs=0.001)
+        elif name == "librosa_glacier_bay_humpback.ogg":
+            # a true finding, checked by hand: the hydrophone recording's samples have a mean
+            # of 0.359 (−8.9 dBFS of DC) from start to end
+            (ev,) = r.events
+            assert ev.detector == "dc_offset" and ev.value == pytest.approx(-8.9, abs=0.2)
+            assert ev.start_s == 0.0 and ev.end_s == pytest.approx(r.info.duration_s)
         elif name == "librosa_hungarian_dance_5.ogg":
             assert detectors == {"silence"}
             assert r.events[0].end_s == pytest.approx(r.info.duration_s)

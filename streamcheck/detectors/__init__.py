@@ -22,6 +22,7 @@ from .file_level import AvOffsetDetector, DurationMismatchDetector, MissingStrea
 from .flash import FlashDetector
 from .freeze import FreezeDetector
 from .letterbox import LetterboxDetector
+from .levels import LevelsDetector
 from .loudness import LoudnessDetector, TruePeakDetector
 from .phase import PhaseDetector
 from .rules import RULES, Rule
@@ -42,6 +43,7 @@ REGISTRY: dict[str, type[AnyDetector]] = {
         TimestampGapDetector,
         FlashDetector,
         LetterboxDetector,
+        LevelsDetector,
         SilenceDetector,
         ClippingDetector,
         DropoutDetector,

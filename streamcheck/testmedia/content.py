@@ -90,7 +90,18 @@ class Picture:
             y = self._levels(crop, 16.0, 235.0) + self.noise_rng.normal(0, 4.0, crop.shape)
         else:
             y = self._levels(crop, 16.0, 235.0)
-        return np.clip(y, 0, 255).astype(np.uint8), self.u, self.v
+        y8 = np.clip(y, 0, 255).astype(np.uint8)
+        return y8, *self._chroma(y8)
+
+    def _chroma(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The clip's colour pattern, fading to grey towards black and white as a camera's
+        colours do, so that every picture stays inside the RGB gamut."""
+        small = y[::2, ::2][: self.u.shape[0], : self.u.shape[1]].astype(np.float32)
+        lo, hi = (0.0, 255.0) if self.full_range else (16.0, 235.0)
+        room = np.clip(np.minimum(small - lo, hi - small) / ((hi - lo) / 2), 0.0, 1.0)
+        u = 128 + (self.u.astype(np.float32) - 128) * room
+        v = 128 + (self.v.astype(np.float32) - 128) * room
+        return u.astype(np.uint8), v.astype(np.uint8)
 
     def black(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A black picture with a little noise, as real black from a source looks."""

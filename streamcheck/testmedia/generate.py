@@ -49,6 +49,11 @@ MUXERS = {
     "m4a": "ipod",
     "ogg": "ogg",
 }
+# the film frames (of four) that the first and the second field of each of the five video frames
+# of a 3:2 pulldown cycle show: AA BB BC CD DD
+PULLDOWN = ((0, 0), (1, 1), (1, 2), (2, 3), (3, 3))
+# codecs that can code fields, and how they are told the order (MPEG-2: the frames' flag)
+FIELD_CODECS = ("mpeg2video", "libx264")
 VIDEO_DEFECTS = ("black", "freeze", "timestamp_gap", "flash", "blockiness", "letterbox")
 AUDIO_DEFECTS = ("silence", "clipping", "timestamp_gap", "dropout", "phase")
 
@@ -98,10 +103,39 @@ class Spec:
     damage_at_s: tuple[float, ...] = ()  # overwrite bytes in the video packet at these times
     invert_channel: int | None = None  # this audio channel's polarity inverted throughout
     interlaced: bool = False  # field-coded (MPEG-2 / H.264 interlaced tools), top field first
+    # interlaced content: each frame woven from two pictures half a frame apart, the top field
+    # first (tff: top rows from t, bottom rows from t + 1/(2·fps)) or the bottom field (bff)
+    fields: str | None = None
+    # 3:2 pulldown: film at 4/5 of the frame rate, four film frames in five video frames as
+    # AA BB BC CD DD (fields in the order of ``fields``, top first unless it says bff)
+    telecine: bool = False
+    # an edit in the telecined video: from this time on the frames are the ones two frames
+    # later in the pulldown sequence (two frames cut out), so the cadence's phase jumps there
+    telecine_break_at_s: float | None = None
+    # the scan the stream is coded and flagged as, whatever the content: "tff"/"bff" (field
+    # coding in that order: MPEG-2 or H.264) or "progressive"; None: as the content is
+    # (``fields``, top field first for telecine), or ``interlaced`` above
+    flag_fields: str | None = None
+    ntsc: bool = False  # frame rate fps × 1000/1001 (29.97 from 30)
 
     @property
     def filename(self) -> str:
         return f"{self.name}.{self.container}"
+
+
+def frame_rate(spec: Spec) -> Fraction:
+    """The spec's frame rate: ``fps``, × 1000/1001 for NTSC rates."""
+    return Fraction(spec.fps) * (Fraction(1000, 1001) if spec.ntsc else 1)
+
+
+def coded_fields(spec: Spec) -> str | None:
+    """How the stream is coded and flagged: tff, bff, progressive, or None (the encoder's
+    default, or the legacy ``interlaced`` options)."""
+    if spec.flag_fields is not None:
+        return spec.flag_fields
+    if spec.telecine:
+        return spec.fields or "tff"
+    return spec.fields
 
 
 def _active(defects: tuple[Defect, ...], kind: str, t: float) -> Defect | None:
@@ -114,7 +148,8 @@ def _active(defects: tuple[Defect, ...], kind: str, t: float) -> Defect | None:
 def _frame_times(spec: Spec) -> list[float]:
     """Content times of the pictures to encode (seconds)."""
     if not spec.vfr:
-        return [i / spec.fps for i in range(round(spec.duration_s * spec.fps))]
+        rate = frame_rate(spec)
+        return [float(i / rate) for i in range(round(spec.duration_s * rate))]
     rng = np.random.default_rng(spec.seed + 99)
     times, t = [], 0.0
     while t < spec.duration_s:
@@ -132,18 +167,89 @@ def _pixelate(y: np.ndarray, block: int = 16) -> np.ndarray:
     return out
 
 
-def _with_bars(y: np.ndarray, shape: str, full_range: bool) -> np.ndarray:
-    out = y.copy()
+def _with_bars(
+    y: np.ndarray, u: np.ndarray, v: np.ndarray, shape: str, full_range: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Black bars (black luma, neutral chroma), top and bottom or left and right."""
+    out, cu, cv = y.copy(), u.copy(), v.copy()
     black = 0 if full_range else 16
     if shape == "pillarbox":
         bar = y.shape[1] // 8
-        out[:, :bar] = black
-        out[:, -bar:] = black
+        out[:, :bar] = out[:, -bar:] = black
+        for c in (cu, cv):
+            c[:, : bar // 2] = c[:, -(bar // 2) :] = 128
     else:
         bar = y.shape[0] // 8
-        out[:bar] = black
-        out[-bar:] = black
-    return out
+        out[:bar] = out[-bar:] = black
+        for c in (cu, cv):
+            c[: bar // 2] = c[-(bar // 2) :] = 128
+    return out, cu, cv
+
+
+Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class _Fields:
+    """The frames of interlaced or telecined content: each woven from two pictures of
+    ``source``, a picture source at twice the frame rate (interlaced) or at the film rate
+    (telecined: 4/5 of the frame rate)."""
+
+    def __init__(self, spec: Spec) -> None:
+        rate = frame_rate(spec)
+        self.spec = spec
+        self.source = Picture(
+            spec.video or "texture",
+            spec.width,
+            spec.height,
+            float(rate * 4 / 5 if spec.telecine else 2 * rate),
+            spec.seed,
+            full_range=spec.full_range,
+        )
+
+    def pictures(self, i: int, t: float) -> tuple[int, int]:
+        """The source pictures of the first and the second field of frame ``i`` (at ``t``)."""
+        spec = self.spec
+        if not spec.telecine:
+            return 2 * i, 2 * i + 1
+        cut = spec.telecine_break_at_s
+        j = i + 2 if cut is not None and t >= cut - 1e-9 else i  # two frames edited out
+        cycle, pos = divmod(j, 5)
+        first, second = PULLDOWN[pos]
+        return 4 * cycle + first, 4 * cycle + second
+
+    def frame(self, i: int, t: float) -> Planes:
+        first, second = self.pictures(i, t)
+        a = self.source.frame(first)
+        b = a if second == first else self.source.frame(second)
+        top, bottom = (b, a) if self.spec.fields == "bff" else (a, b)
+        y = top[0].copy()
+        y[1::2] = bottom[0][1::2]
+        return y, top[1], top[2]
+
+
+class _FieldFlags:
+    """Marks frames as interlaced with a field order (FFmpeg's setfield filter): MPEG-2 codes
+    the frames' order, which nothing else sets."""
+
+    def __init__(self, order: str, spec: Spec, tb: Fraction) -> None:
+        self.graph = av.filter.Graph()
+        src = self.graph.add_buffer(
+            width=spec.width,
+            height=spec.height,
+            format=av.VideoFormat("yuv420p"),
+            time_base=tb,
+        )
+        field = self.graph.add("setfield", order)
+        sink = self.graph.add("buffersink")
+        src.link_to(field)
+        field.link_to(sink)
+        self.graph.configure()
+
+    def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
+        self.graph.push(frame)
+        out = self.graph.pull()
+        assert isinstance(out, av.VideoFrame)
+        return out
 
 
 def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.VideoStream) -> None:
@@ -151,14 +257,16 @@ def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.Video
         spec.video or "texture",
         spec.width,
         spec.height,
-        spec.fps,
+        spec.fps if not spec.ntsc else float(frame_rate(spec)),
         spec.seed,
         full_range=spec.full_range,
     )
-    Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
+    woven = _Fields(spec) if spec.fields or spec.telecine else None
     held: Planes | None = None
     previous: Planes | None = None
-    tb = stream.codec_context.time_base or Fraction(1, spec.fps)
+    tb = stream.codec_context.time_base or 1 / frame_rate(spec)
+    coded = coded_fields(spec)
+    flags = _FieldFlags(coded, spec, tb) if coded in ("tff", "bff") else None
     shift = max(0.0, -spec.audio_offset_s)
     for i, t in enumerate(_frame_times(spec)):
         if any(
@@ -169,15 +277,17 @@ def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.Video
         if _active(spec.defects, "black", t):
             planes = pic.black()
         elif (d := _active(spec.defects, "freeze", t)) is not None:
-            if held is None or i == round(d.start_s * spec.fps):
+            if held is None or i == round(d.start_s * frame_rate(spec)):
                 held = pic.frame(i)
             planes = held
         elif (d := _active(spec.defects, "flash", t)) is not None and int((t - d.start_s) * 16) % 2:
             white = 255 if spec.full_range else 235
-            _, u, v = pic.frame(i)
-            planes = (np.full((spec.height, spec.width), white, np.uint8), u, v)
+            neutral = np.full((spec.height // 2, spec.width // 2), 128, np.uint8)
+            planes = (np.full((spec.height, spec.width), white, np.uint8), neutral, neutral)
         elif spec.pulldown and i % 5 == 4 and previous is not None:
             planes = previous
+        elif woven is not None:
+            planes = woven.frame(i, t)
         else:
             planes = pic.frame(i)
         previous = planes
@@ -185,7 +295,7 @@ def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.Video
         if _active(spec.defects, "blockiness", t):
             y = _pixelate(y)
         if _active(spec.defects, "letterbox", t):
-            y = _with_bars(y, spec.bars, spec.full_range)
+            y, u, v = _with_bars(y, u, v, spec.bars, spec.full_range)
         frame = av.VideoFrame.from_ndarray(
             np.concatenate([y, u.reshape(-1, spec.width), v.reshape(-1, spec.width)]),
             format="yuv420p",
@@ -194,6 +304,8 @@ def _write_video(out: av.container.OutputContainer, spec: Spec, stream: av.Video
             frame.color_range = 2
         frame.pts = round((t + shift) / tb)
         frame.time_base = tb
+        if flags is not None:
+            frame = flags(frame)
         for packet in stream.encode(frame):
             out.mux(packet)
     for packet in stream.encode():
@@ -254,18 +366,25 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
         if spec.vcodec and spec.video:
             pix_fmt, options = VIDEO_CODECS[spec.vcodec]
             options = dict(options)
-            if spec.interlaced:
+            coded = coded_fields(spec)
+            if coded in ("tff", "bff"):
+                if spec.vcodec not in FIELD_CODECS:
+                    raise ValueError(f"{spec.vcodec} cannot code fields here; use {FIELD_CODECS}")
+                options["flags"] = "+ildct+ilme"
+                if spec.vcodec == "libx264":
+                    options["x264-params"] = f"interlaced=1:{coded}=1"
+            elif spec.interlaced and coded is None:
                 options["flags"] = "+ildct+ilme"
                 options["top"] = "1"
             if spec.gop:
                 options["g"] = str(spec.gop)
                 if spec.vcodec == "libx265":
                     options["x265-params"] += f":keyint={spec.gop}:min-keyint={spec.gop}"
-            vstream = out.add_stream(spec.vcodec, rate=spec.fps, options=options)  # type: ignore[assignment]
+            vstream = out.add_stream(spec.vcodec, rate=frame_rate(spec), options=options)  # type: ignore[assignment]
             assert vstream is not None
             vstream.width, vstream.height, vstream.pix_fmt = spec.width, spec.height, pix_fmt
             fine = spec.vfr or spec.audio_offset_s < 0  # times off the frame grid
-            vstream.time_base = Fraction(1, 90000) if fine else Fraction(1, spec.fps)
+            vstream.time_base = Fraction(1, 90000) if fine else 1 / frame_rate(spec)
             vstream.codec_context.time_base = vstream.time_base
             if spec.full_range:
                 vstream.codec_context.color_range = 2
