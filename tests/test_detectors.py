@@ -149,21 +149,19 @@ def spans(events):
 
 
 def test_registry_kinds_and_published_metrics():
-    assert names_of_kind("file") == {"av_offset", "duration_mismatch", "missing_stream", "loudness"}
+    files = {"av_offset", "duration_mismatch", "missing_stream", "loudness"}
+    assert names_of_kind("file") >= files
+    assert names_of_kind("file") == {n for n, c in REGISTRY.items() if c.kind == "file"}
     assert names_of_kind("av") == {"timestamp_gap"}
-    assert names_of_kind("video", "av") == {
-        "black",
-        "freeze",
-        "decode_error",
-        "blockiness",
-        "timestamp_gap",
-        "flash",
-        "letterbox",
-    }
+    video = names_of_kind("video", "av")
+    assert video >= {"black", "freeze", "decode_error", "blockiness", "timestamp_gap", "flash"}
+    assert "letterbox" in video and not video & {"silence", "loudness", "phase"}
     assert is_file_level("loudness") and is_file_level("missing_stream")
     assert not is_file_level("true_peak") and not is_file_level("black")
     assert not is_file_level("no_such_detector")
-    assert [m.name for m in published_metrics()] == ["black_ratio", "blockiness", "bars_ratio"]
+    names = [m.name for m in published_metrics()]
+    assert names[:2] == ["black_ratio", "blockiness"] and "bars_ratio" in names
+    assert names == [m.name for c in REGISTRY.values() for m in c.publishes]
 
 
 def test_every_registered_detector_declares_itself():
@@ -182,14 +180,9 @@ def test_every_registered_detector_declares_itself():
 def test_param_declares_default_and_metadata():
     f = param(2.5, unit="s", help="How long.", mirrors="x d=2")
     assert f.default == 2.5
-    assert dict(f.metadata) == {
-        "unit": "s",
-        "help": "How long.",
-        "mirrors": "x d=2",
-        "minimum": 0.0,
-        "maximum": None,
-        "choices": None,
-    }
+    md = f.metadata
+    assert (md["unit"], md["help"], md["mirrors"]) == ("s", "How long.", "x d=2")
+    assert (md["minimum"], md["maximum"], md["choices"]) == (0.0, None, None)
     g = param("a", unit=None, help="Pick.", minimum=None, maximum=3.0, choices=["a", "b"])
     assert g.metadata["choices"] == ("a", "b") and g.metadata["mirrors"] is None
     assert g.metadata["minimum"] is None and g.metadata["maximum"] == 3.0
@@ -1747,6 +1740,18 @@ def test_silence_skips_the_lfe_of_a_surround_mix():
     assert ev.channel == 1
 
 
+def test_silence_names_the_channel_by_the_layout():
+    x = loud(2, 5.0)
+    x[1, 1000:4000] = 0.0
+    (ev,) = _silence(x, stream=STEREO)
+    assert says(ev.detail, "channel 1 (FR) alone")
+    (ev,) = _silence(x, stream=StreamInfo(0, "audio", sample_rate=SR, channels=2))
+    assert says(ev.detail, "channel 1 alone")
+    short = StreamInfo(0, "audio", sample_rate=SR, channels=2, channel_names=("FL",))
+    (ev,) = _silence(x, stream=short)
+    assert says(ev.detail, "channel 1 alone")
+
+
 def test_silence_level_is_strictly_below():
     x = loud(2, 8.0)
     at = np.float32(dbfs_to_amplitude(-60.0))
@@ -2218,6 +2223,43 @@ def test_phase_whole_file_judged_at_its_end():
     assert "whole file" not in ev.detail
 
 
+def test_phase_whole_file_weighs_windows_by_their_energy():
+    """18 of 20 signal windows inverted (90%: enough) and loud, two quiet uncorrelated ones:
+    the file's correlation is about −1, the whole file."""
+    x = np.concatenate([pair(7.2, -1.0, 0.5), pair(0.8, 0.0, 0.01)], axis=1)
+    (ev,) = _phase(x, block=400)
+    assert ev.detail.endswith("for 7.2 s (the whole file).")
+    # the same 18 windows inverted at the level of the others: not the whole file
+    x = np.concatenate([pair(7.2, -1.0, 0.125), pair(0.8, 0.0, 0.125)], axis=1)
+    (ev,) = _phase(x, block=400)
+    assert ev.detail.endswith("for 7.2 s.")
+
+
+def test_phase_polarity_from_a_mean_of_exactly_minus_095():
+    """Three windows at −1 and one at exactly −0.8: a mean of −0.95 is a polarity inversion."""
+    a, b = walsh(400)
+    lv = 0.125
+    inverted = np.stack([a, -a]) * lv
+    partly = np.stack([a, -0.5 * a + 0.375 * b]) * lv  # correlation −0.5 / 0.625 = −0.8
+    x = np.concatenate([inverted] * 3 + [partly], axis=1).astype(np.float32)
+    (ev,) = _phase(x, params=PhaseParams(min_duration_s=1.6), block=400)
+    assert ev.value == -0.95
+    assert says(ev.detail, "olarity")
+
+
+def test_phase_layout_read_from_the_blocks():
+    """A stream that declared no layout takes it from its blocks, even when its first block
+    is mono."""
+    bare = StreamInfo(0, "audio", sample_rate=SR)
+    (ev,) = _phase(pair(2.8, -0.6), stream=bare)
+    assert says(ev.detail, "FL/FR")
+    det = PhaseDetector(PhaseParams(), bare)
+    det.update(AudioBlock(0, 0.0, SR, pair(0.4, 0.0)[:1]))
+    det.update(AudioBlock(0, 0.4, SR, pair(2.4, -0.6)))
+    (ev,) = det.finish(2.8)
+    assert (ev.start_s, ev.end_s) == (0.4, pytest.approx(2.8))
+
+
 def test_phase_surround_pairs_by_name():
     x = np.zeros((6, 3200), np.float32)
     x[[0, 1]] = pair(3.2, 0.8)
@@ -2381,6 +2423,24 @@ def test_dc_offset_layout_change_closes_the_runs():
     assert (ev.start_s, ev.end_s, ev.channel) == (0.0, 3.0, 0)
 
 
+def test_dc_offset_partial_window_and_exact_level():
+    # a last window under a quarter is left out: the stretch ends with the last whole window
+    (ev,) = _dc(with_dc(3.1, (0.05, 0.0)))
+    assert (ev.start_s, ev.end_s) == (0.0, 3.0)
+    # a quarter of the parameter's window counts
+    p = DcOffsetParams(window_s=0.5)
+    (ev,) = _dc(np.concatenate([with_dc(1.0, (0, 0)), with_dc(2.2, (0.05, 0))], 1), p)
+    assert (ev.start_s, ev.end_s) == (1.0, pytest.approx(3.2))
+    # a DC exactly at the threshold counts
+    dc = 2.0**-7
+    x = with_dc(3.0, (dc, 0.0), level=0.125)
+    (ev,) = _dc(x, DcOffsetParams(threshold_dbfs=amplitude_to_db(dc)))
+    assert ev.value == amplitude_to_db(dc)
+    # the share of full scale in the detail
+    (ev,) = _dc(with_dc(3.0, (0.0124, 0.0), level=0.125))
+    assert says(ev.detail, "(1.2% of full scale)")
+
+
 # ---- dual_mono ---------------------------------------------------------------------------------
 
 
@@ -2437,6 +2497,30 @@ def test_dual_mono_only_two_channel_programmes():
     det.update(AudioBlock(0, 5.0, SR, pair(31.0, 1.0)))
     (ev,) = det.finish(36.0)
     assert (ev.start_s, ev.end_s) == (5.0, 36.0)
+
+
+def test_dual_mono_stretch_ends_where_the_channels_part():
+    """30 s of one signal, then real stereo: the finding ends exactly at 30 s, whatever the
+    blocks (700 samples here, across the 1 s windows)."""
+    x = np.concatenate([pair(30.0, 1.0), pair(5.0, 0.0)], axis=1)
+    (ev,) = _dual(x, block=700)
+    assert (ev.start_s, ev.end_s) == (0.0, pytest.approx(30.0, abs=1e-9))
+
+
+def test_dual_mono_exact_limits():
+    # identical channels correlate at exactly 1: at min_correlation=1 they count
+    assert len(_dual(pair(31.0, 1.0, level=0.125), DualMonoParams(min_correlation=1.0))) == 1
+    # full scale is exactly 0 dBFS RMS: at min_level_dbfs=0 it counts
+    assert len(_dual(pair(31.0, 1.0, level=1.0), DualMonoParams(min_level_dbfs=0.0))) == 1
+    # the left channel quiet is as good as the right
+    quiet = pair(31.0, 1.0)
+    quiet[0] *= 0.02
+    assert _dual(quiet) == []
+    # a copy 0.45 dB lower is not identical
+    x = pair(31.0, 1.0)
+    x[1] *= 0.95
+    (ev,) = _dual(x)
+    assert says(ev.detail, "(the same signal, right -0.4 dB)")
 
 
 # ---- loudness and true peak --------------------------------------------------------------------
