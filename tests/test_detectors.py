@@ -58,6 +58,7 @@ from streamcheck.detectors.flash import FlashDetector, FlashParams, relative_lum
 from streamcheck.detectors.freeze import FreezeDetector, FreezeParams
 from streamcheck.detectors.intervals import Interval, RunTracker, SampleRuns, subtract
 from streamcheck.detectors.letterbox import LetterboxDetector, LetterboxParams
+from streamcheck.detectors.levels import LevelsDetector, LevelsParams
 from streamcheck.detectors.loudness import (
     LoudnessDetector,
     LoudnessParams,
@@ -1618,6 +1619,124 @@ def test_letterbox_shape_not_taken_from_dropped_short_runs():
     plain, lb, pb = boxed(), boxed(top=8, bottom=8), boxed(left=16, right=16)
     (ev,), _ = _letterbox_run([lb] * 12 + [plain] * 2 + [lb] * 12 + [plain] * 2 + [pb] * 17)
     assert "(pillarbox:" in ev.detail
+
+
+# ---- levels ------------------------------------------------------------------------------------
+
+
+def legal(code: int = 120, shape=(64, 64)) -> np.ndarray:
+    return np.full(shape, code, np.uint8)
+
+
+def marked(code: int, per_phase: int, base: int = 120) -> np.ndarray:
+    """A 64×64 picture at ``base`` with ``per_phase`` samples at ``code`` on each of the two
+    subsample grids the detector alternates between (even rows and columns, odd ones): of
+    the 32×32 = 1024 samples it counts on a frame, ``per_phase`` are at ``code``."""
+    y = legal(base)
+    for k in range(per_phase):
+        r, c = divmod(k, 32)
+        y[2 * r, 2 * c] = code
+        y[2 * r + 1, 2 * c + 1] = code
+    return y
+
+
+def neutral(shape=(32, 32)) -> tuple[np.ndarray, np.ndarray]:
+    return np.full(shape, 128, np.uint8), np.full(shape, 128, np.uint8)
+
+
+def _levels(pictures, params=None, chroma=None, **kw):
+    det = LevelsDetector(params or LevelsParams(), VIDEO)
+    assert det.needs().chroma
+    frames = []
+    for i, y in enumerate(pictures):
+        c = chroma[i] if isinstance(chroma, list) else chroma
+        frames.append(vframe(i, y, chroma=c, **kw))
+    return run_video(det, frames, measure=False), frames
+
+
+def test_levels_luma_outside_on_more_than_one_percent():
+    pictures = [legal()] * 4 + [marked(13, 11)] * 8 + [legal()] * 4  # 11 of 1024 below −1%
+    (ev,), frames = _levels(pictures)
+    assert (ev.start_s, ev.end_s, ev.frame_start, ev.frame_end) == (0.5, 1.5, 4, 12)
+    assert (ev.value, ev.unit, ev.severity, ev.detector) == (
+        11 / 1024,
+        "ratio",
+        "warning",
+        "levels",
+    )
+    assert says(
+        ev.detail, "(luma outside the EBU R 103 range)", "up to 1.1% of the picture", "1.00 s"
+    )
+    assert (
+        frames[4].features["luma_min"] == 13 / 255 and frames[4].features["luma_max"] == 120 / 255
+    )
+    assert _levels([legal()] * 4 + [marked(13, 10)] * 8)[0] == []  # 10 of 1024: within 1%
+    assert _levels([marked(14, 100)] * 8 + [marked(241, 100)] * 8)[0] == []  # −0.9%, 102.7%
+    (ev,), _ = _levels([marked(242, 11)] * 8)  # above 103%
+    assert ev.value == 11 / 1024
+    assert _levels([marked(13, 11)] * 7 + [legal()])[0] == []  # 0.875 s: under min_duration_s
+    p = LevelsParams(max_area=0.02, min_duration_s=0.5)
+    assert _levels([marked(13, 20)] * 8, p)[0] == []
+    assert len(_levels([marked(13, 21)] * 4, p)[0]) == 1
+    p = LevelsParams(luma_low=-0.02, luma_high=1.04)
+    assert _levels([marked(13, 50)] * 8 + [marked(243, 50)] * 8, p)[0] == []
+
+
+def test_levels_chroma_and_gamut():
+    u, v = neutral()
+    u[:11, 0] = 13  # 11 of 1024 Cb samples below 16 − 1%
+    (ev,), _ = _levels([legal()] * 8, chroma=(u, v))
+    assert says(ev.detail, "(chroma outside")
+    assert ev.value == 11 / 1024
+    u[10, 0] = 14
+    assert _levels([legal()] * 8, chroma=(u, v))[0] == []
+    u, v = neutral()
+    v[:11, 1] = 243  # Cr above 240 + 1%
+    (ev,), _ = _levels([legal()] * 8, chroma=(u, v))
+    assert says(ev.detail, "(chroma outside")
+    # saturated red on white: R′ far above 105% on 6% of the picture (gamut area 5%)
+    y = legal(235)
+    u, v = neutral()
+    v[:2, :31] = 240  # 62 of 1024 samples
+    (ev,), _ = _levels([y] * 8, chroma=(u, v))
+    assert says(ev.detail, "(RGB gamut outside") and ev.value == 62 / 1024
+    v[:2, 25:] = 128  # 50 samples: within 5%
+    assert _levels([y] * 8, chroma=(u, v))[0] == []
+    assert len(_levels([y] * 8, LevelsParams(gamut_area=0.01), chroma=(u, v))[0]) == 1
+
+
+def test_levels_full_range_content_flagged_limited():
+    full = legal()
+    full[:16] = 0  # 25% below black …
+    full[-16:] = 255  # … and 25% above white
+    events, _ = _levels([full] * 6 + [legal()] * 4)
+    (ev,) = events  # replaces the stretch of illegal levels it explains
+    assert (ev.start_s, ev.end_s, ev.value, ev.unit) == (0.0, 1.25, 0.6, "ratio")
+    assert says(ev.detail, "Full-range content", "flagged limited", "60% of the frames")
+    # in fewer than half of the frames: stretches of illegal levels
+    (ev,), _ = _levels([full] * 9 + [legal()] * 11)
+    assert ev.detail.startswith("Illegal levels") and (ev.start_s, ev.end_s) == (0.0, 1.125)
+    # only one end used (superwhites): not full-range content
+    over = legal()
+    over[-16:] = 255
+    (ev,), _ = _levels([over] * 10)
+    assert ev.detail.startswith("Illegal levels")
+
+
+def test_levels_limited_content_flagged_full():
+    y = legal()
+    y[:4] = 16
+    y[-4:] = 235
+    kw = {"black": 0, "white": 255}
+    (ev,), frames = _levels([y] * 8, **kw)
+    assert (ev.start_s, ev.end_s, ev.value, ev.unit) == (0.0, 1.0, 16.0, "code")
+    assert says(ev.detail, "Limited-range content", "flagged full", "16…235")
+    assert frames[0].features["luma_min"] == 16 / 255
+    y2 = y.copy()
+    y2[:4] = 0  # uses the codes below 16: full-range content indeed
+    assert _levels([y2] * 8, **kw)[0] == []
+    y3 = legal()  # never near black or white: nothing to say
+    assert _levels([y3] * 8, **kw)[0] == []
 
 
 # ---- silence -----------------------------------------------------------------------------------
