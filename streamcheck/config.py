@@ -7,6 +7,7 @@ value, with errors that name the bad key and what is allowed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -63,9 +64,11 @@ class Config:
     def min_durations(self) -> dict[str, float]:
         """Each enabled detector's shortest finding in seconds (its ``min_duration_s``; 0 for
         detectors without one), for the rules between detectors."""
-        return {
-            n: float(getattr(self.params_for(n), "min_duration_s", 0.0)) for n in self.detectors
-        }
+        out = {}
+        for n in self.detectors:
+            value = getattr(self.params_for(n), "min_duration_s", 0.0)
+            out[n] = float(value) if isinstance(value, (int, float)) else 0.0  # spec's is a key
+        return out
 
     def with_detectors(self, names: Iterable[str]) -> Config:
         """A copy running only ``names`` (validated; order follows the registry)."""
@@ -124,7 +127,9 @@ class Config:
                 raise ParameterError(f"unknown parameter {key!r}; {det} has: {', '.join(fields)}")
             default = getattr(current, name)
             typed = (
-                _parse_value(value, default, key)
+                _list_value(value, fields[name].metadata["items"], key)
+                if isinstance(default, tuple)
+                else _parse_value(value, default, key)
                 if isinstance(value, str) and not isinstance(default, str)
                 else _typed_value(value, default, key)
             )
@@ -172,6 +177,34 @@ PROFILES: dict[str, tuple[str, ...]] = {
         "black.min_duration_s=1",
         "freeze.min_duration_s=1",
         "silence.min_duration_s=1",
+    ),
+    # a delivery template: HD 1080i25 XDCAM HD422 (MPEG-2 4:2:2 profile, 50 Mbit/s class) in
+    # MXF OP1a with 8 mono tracks of 24-bit 48 kHz PCM, BT.709, as broadcasters in Europe ask
+    # for it; judged as broadcast-ebu
+    "xdcam-hd422": (
+        "loudness.profile=ebu",
+        "true_peak.profile=ebu",
+        "black.min_duration_s=1",
+        "freeze.min_duration_s=1",
+        "silence.min_duration_s=1",
+        "spec.container=mxf",
+        "spec.video_codec=mpeg2video",
+        "spec.video_profile=4:2:2",
+        "spec.width=1920",
+        "spec.height=1080",
+        "spec.frame_rate=25",
+        "spec.scan=interlaced-tff",
+        "spec.chroma=4:2:2",
+        "spec.bit_depth=8",
+        "spec.dar=16:9",
+        "spec.color_primaries=bt709",
+        "spec.color_transfer=bt709",
+        "spec.color_matrix=bt709",
+        "spec.audio_codec=pcm_s24le",
+        "spec.sample_rate=48000",
+        "spec.audio_bit_depth=24",
+        "spec.audio_streams=8",
+        "spec.channels=1",
     ),
     # ATSC A/85 (US broadcast): −24 LKFS ±2 LU, true peak ≤ −2 dBTP
     "atsc": ("loudness.profile=atsc", "true_peak.profile=atsc"),
@@ -340,6 +373,27 @@ def sidecar_expected(media_path: str) -> tuple[Expected, ...]:
                 raise ParameterError(f"sidecar {side.name}: {exc}") from None
             return parse_expected(data.get("expected", []), side.name)
     return ()
+
+
+def _list_value(value: Any, item: type, key: str) -> tuple[Any, ...]:
+    """A list parameter's value: one value or a list (TOML), or text with commas (``--set
+    spec.frame_rate=25,50``); each item read as ``item`` (str, int or float). Items of the
+    wrong type are left for the parameter's own check to name."""
+    raw = value.split(",") if isinstance(value, str) else value
+    values = list(raw) if isinstance(raw, list) else [raw]
+    out: list[Any] = []
+    for v in values:
+        if isinstance(v, str):
+            v = v.strip()
+            if item is not str:
+                with contextlib.suppress(ValueError):
+                    v = item(v)
+        elif item is float and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        out.append(v)
+    if not out or any(v == "" for v in out):
+        raise ParameterError(f"{key}={value!r}: expected a value or a list of values")
+    return tuple(out)
 
 
 def _typed_value(value: Any, current: Any, key: str) -> Any:

@@ -149,7 +149,10 @@ class VideoFrame:
     (Cb, Cr) as views of the decoder's planes (subsampled as the format is: half size in both
     directions for 4:2:0). ``interlaced`` is the decoder's flag that the picture is coded as
     two fields; ``field_order`` the stream's coded field order (``tff``, ``bff``,
-    ``progressive`` or ``unknown``). Detectors may publish per-frame measurements into
+    ``progressive`` or ``unknown``). ``timecode``, when a detector asks for it, is the SMPTE
+    timecode the codec carries with the picture (``HH:MM:SS:FF``, ``;`` before the frames when
+    drop-frame: MPEG-2 GOP headers, H.264/HEVC picture timing SEI), None when it carries
+    none. Detectors may publish per-frame measurements into
     ``features`` (name → value); the metrics recorder merges them per second.
     """
 
@@ -175,6 +178,7 @@ class VideoFrame:
     chroma: tuple[np.ndarray, np.ndarray] | None = None
     interlaced: bool = False
     field_order: str = "unknown"
+    timecode: str | None = None
     features: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -224,8 +228,8 @@ class AudioBlock:
 class Needs:
     """Shared measurements that the detectors of a stream ask the decode and measure steps for
     (each computed once per frame or block, whoever asks): ``blocks`` and ``bars`` of each
-    :class:`VideoFrame`, its ``columns`` at ``column_step``, its ``chroma`` planes, and the
-    stretches of each
+    :class:`VideoFrame`, its ``columns`` at ``column_step``, its ``chroma`` planes, its
+    ``timecode``, and the stretches of each
     :class:`AudioBlock` whose true peak reaches ``true_peak_overs_above`` (linear, 1.0 = full
     scale; None: not needed)."""
 
@@ -233,6 +237,7 @@ class Needs:
     bars: bool = False
     column_step: int | None = None
     chroma: bool = False
+    timecode: bool = False
     true_peak_overs_above: float | None = None
 
     def merge(self, other: Needs) -> Needs:
@@ -244,6 +249,7 @@ class Needs:
             blocks=self.blocks or other.blocks,
             bars=self.bars or other.bars,
             chroma=self.chroma or other.chroma,
+            timecode=self.timecode or other.timecode,
             column_step=steps.pop() if len(steps) == 1 else None,
             true_peak_overs_above=min(overs) if overs else None,
         )
@@ -256,7 +262,7 @@ class StreamInfo:
     ``frame_s`` (seconds per frame, video) and whether the stream declares a variable frame rate,
     ``sample_rate``, ``channels`` and FFmpeg's ``channel_names`` (FL, FR, FC, LFE…; audio; the
     default layout's for a stream that declares none); for a programme its name; ``label``
-    names it in findings."""
+    names it in findings; ``timecode`` the start timecode the container declares (video)."""
 
     index: int
     kind: str
@@ -268,6 +274,7 @@ class StreamInfo:
     channel_names: tuple[str, ...] = ()
     programme: str | None = None
     label: str = ""
+    timecode: str | None = None  # the start timecode the container declares (video)
 
     @property
     def name(self) -> str:
@@ -333,8 +340,10 @@ class ProgrammeFacts:
 class FileFacts:
     """The whole file after decoding, for file-level detectors: every declared audio/video
     stream, the file's duration (seconds, presentation timeline), the duration its container
-    declares, where the container's data ended early (None when it did not), and the audio
-    programmes."""
+    declares, where the container's data ended early (None when it did not), the audio
+    programmes, the container format, what streams.parquet says of every stream (declared
+    format, and what the stream detectors measured, such as the scan), and the start
+    timecode."""
 
     streams: list[StreamFacts]
     duration_s: float
@@ -343,6 +352,9 @@ class FileFacts:
     data_error: str | None = None
     programmes: list[ProgrammeFacts] = field(default_factory=list)
     programme_notes: list[str] = field(default_factory=list)  # configured, could not be formed
+    container: str | None = None  # FFmpeg's name of the container format
+    rows: list[StreamRow] = field(default_factory=list)  # streams.parquet's rows of the file
+    start_timecode: str | None = None
 
     def first(self, kind: str) -> StreamFacts | None:
         return next((s for s in self.streams if s.info.kind == kind), None)
@@ -363,7 +375,15 @@ class StreamRow:
     height: int | None = None
     fps: float | None = None
     pix_fmt: str | None = None
+    field_order: str | None = None
     scan: str | None = None
+    sar: str | None = None
+    dar: str | None = None
+    color_primaries: str | None = None
+    color_transfer: str | None = None
+    color_matrix: str | None = None
+    color_range: str | None = None
+    start_timecode: str | None = None
     sample_rate: int | None = None
     channels: int | None = None
     layout: str | None = None
@@ -403,6 +423,7 @@ class FileInfo:
     max_short_term_lufs: float | None = None
     true_peak_dbtp: float | None = None
     loudness_start_s: float | None = None
+    start_timecode: str | None = None
 
 
 @dataclass

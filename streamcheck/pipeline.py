@@ -181,6 +181,7 @@ def _run(
             threads=config.decoder_threads,
             column_step=video_needs.column_step,
             chroma=video_needs.chroma,
+            timecode=video_needs.timecode,
         )
         for item in decoded:
             if isinstance(item, VideoFrame):
@@ -216,6 +217,9 @@ def _run(
         ]
         has_video = media.video is not None
         rows = media.stream_rows()
+        container = media.container.format.name
+        declared_timecode = media.start_timecode
+        video_index = media.video.index if media.video is not None else None
 
     programme_facts = [chain.facts() for chain in chains]
     if programme_facts:
@@ -232,6 +236,19 @@ def _run(
         info.duration_s = stats.end_s
     duration = info.duration_s or 0.0
     data_ends = _data_end(stats, declared)
+    result.streams = stream_rows(rows, stats, programme_facts)
+    for det in [*dets.video, *(d for ds in dets.audio.values() for d in ds)]:
+        facts_of = det.stream_facts()  # what a detector measured about its stream
+        for row in result.streams:
+            if facts_of and row.stream_index == det.stream_index and row.kind != "programme":
+                for key, value in facts_of.items():
+                    setattr(row, key, value)
+    info.start_timecode = declared_timecode or stats.gop_timecode
+    for row in result.streams:
+        if row.kind == "video" and row.stream_index == video_index:
+            if stats.gop_timecode:  # exact, where the frames' stamps come a frame late
+                row.start_timecode = stats.gop_timecode
+            info.start_timecode = info.start_timecode or row.start_timecode
     facts = FileFacts(
         streams=[*stats.streams.values(), *unknown],
         duration_s=duration,
@@ -240,6 +257,9 @@ def _run(
         data_error=stats.demux_error,
         programmes=programme_facts,
         programme_notes=notes,
+        container=container,
+        rows=result.streams,
+        start_timecode=info.start_timecode,
     )
     for fdet in dets.file:
         events += fdet.check(facts)
@@ -250,13 +270,6 @@ def _run(
         expected=expected,
         filename=filename,
     )
-    result.streams = stream_rows(rows, stats, programme_facts)
-    for det in [*dets.video, *(d for ds in dets.audio.values() for d in ds)]:
-        facts_of = det.stream_facts()  # what a detector measured about its stream
-        for row in result.streams:
-            if facts_of and row.stream_index == det.stream_index and row.kind != "programme":
-                for key, value in facts_of.items():
-                    setattr(row, key, value)
     if thumbs is not None:
         result.events, result.thumbnails = thumbs.attach(result.events)
     if recorder is not None:

@@ -183,6 +183,7 @@ def test_sets_of_detectors_come_from_the_registry():
         "av_offset",
         "duration_mismatch",
         "missing_stream",
+        "spec",
     }
     assert "silence" in names_of_kind("audio") and "timestamp_gap" in names_of_kind("av")
 

@@ -16,6 +16,7 @@ from ..errors import MediaOpenError
 from ..model import FileInfo, StreamInfo, StreamRow, default_names
 from .anomalies import LogTap
 from .declared import declared_duration
+from .video import colour_names, field_order
 
 _ATTACHED_PIC = int(av.stream.Disposition.attached_pic)
 
@@ -55,6 +56,7 @@ class Media:
                 codec=ctx.name,
                 frame_s=float(1 / rate) if rate else 0.04,
                 vfr=vfr,
+                timecode=self.start_timecode,
             )
         actx: Any = ctx  # an AudioCodecContext here
         channels = actx.channels or 0
@@ -98,6 +100,12 @@ class Media:
                 row.pix_fmt = fmt.name if fmt is not None else None
                 if fmt is not None and fmt.components:
                     row.bit_depth = fmt.components[0].bits
+                row.field_order = field_order(ctx)
+                row.sar = _ratio(ctx.sample_aspect_ratio)
+                row.dar = _ratio(ctx.display_aspect_ratio)
+                for key, value in colour_names(ctx).items():
+                    setattr(row, key, value)
+                row.start_timecode = _timecode_of(s.metadata)
             elif kind == "audio":
                 row.sample_rate = ctx.sample_rate or None
                 row.channels = ctx.channels or None
@@ -106,6 +114,19 @@ class Media:
                 row.bit_depth = _audio_bits(ctx.name, ctx.format)
             rows.append(row)
         return rows
+
+    @property
+    def start_timecode(self) -> str | None:
+        """The start timecode the container declares: MXF's material package, a QuickTime/MP4
+        ``tmcd`` track, Matroska's ``TIMECODE`` tag (of the file, the video stream, or a data
+        stream); None when it declares none (timecodes that the video codec carries, such as
+        MPEG-2 GOP headers, are read while decoding)."""
+        c = self.container
+        found = _timecode_of(c.metadata)
+        for s in c.streams:
+            if found is None and s.type in ("video", "data"):
+                found = _timecode_of(s.metadata)
+        return found
 
     @property
     def declared_duration_s(self) -> float | None:
@@ -140,6 +161,24 @@ class Media:
             info.audio_codec = a.codec_context.name
             info.sample_rate = a.codec_context.sample_rate or None
             info.channels = a.codec_context.channels or None
+
+
+_TIMECODE = re.compile(r"^\d{2}:\d{2}:\d{2}[:;.,]\d{2,3}$")
+
+
+def _timecode_of(metadata: Any) -> str | None:
+    """A well-formed ``timecode`` tag (any case) of a metadata dictionary, else None."""
+    for key, value in (metadata or {}).items():
+        if key.lower() == "timecode" and isinstance(value, str) and _TIMECODE.match(value):
+            return value
+    return None
+
+
+def _ratio(value: Any) -> str | None:
+    """An aspect ratio as ``16:9`` (None when undeclared: 0 or 0/1)."""
+    if not value or not value.numerator or not value.denominator:
+        return None
+    return f"{value.numerator}:{value.denominator}"
 
 
 def _audio_bits(codec: str, fmt: Any) -> int | None:

@@ -34,6 +34,7 @@ class DecodeStats:
     demux_error: str | None = None
     demux_error_at_s: float | None = None
     damage: list[tuple[float, float]] = field(default_factory=list)  # unreadable stretches, s
+    gop_timecode: str | None = None  # an MPEG-1/2 video stream's first GOP header's timecode
 
     @property
     def end_s(self) -> float:
@@ -122,6 +123,20 @@ def _packet_time(packet: av.Packet[Any], time_base: float | None, origin: float)
     return pts * time_base - origin
 
 
+def gop_timecode(data: bytes) -> str | None:
+    """The timecode of the first MPEG-1/2 GOP header (start code 00 00 01 B8) in ``data``:
+    25 bits of drop-frame flag, hours, minutes, a marker, seconds and pictures."""
+    at = data.find(b"\x00\x00\x01\xb8")
+    if at < 0 or len(data) < at + 8:
+        return None
+    bits = int.from_bytes(data[at + 4 : at + 8], "big") >> 7
+    drop, hh, mm = bits >> 24 & 1, bits >> 19 & 31, bits >> 13 & 63
+    ss, ff = bits >> 6 & 63, bits & 63
+    if hh > 23 or mm > 59 or ss > 59 or ff > 59:
+        return None
+    return f"{hh:02d}:{mm:02d}:{ss:02d}{';' if drop else ':'}{ff:02d}"
+
+
 def iter_decoded(
     media: Media,
     stats: DecodeStats,
@@ -129,12 +144,13 @@ def iter_decoded(
     threads: int = 0,
     column_step: int | None = None,
     chroma: bool = False,
+    timecode: bool = False,
 ) -> Iterator[VideoFrame | AudioBlock]:
     """Decode ``media`` once, yielding :class:`VideoFrame` and :class:`AudioBlock` objects in
     the order the decoders produce them (presentation order within each stream). With
     ``column_step``, each frame
     carries every ``column_step``-th column of its luma plane (``VideoFrame.columns``); with
-    ``chroma``, views of its chroma planes."""
+    ``chroma``, views of its chroma planes; with ``timecode``, the timecode its codec carries."""
     streams: list[av.stream.Stream] = []
     if media.video is not None:
         _configure_threads(media.video.codec_context, threads)
@@ -145,7 +161,7 @@ def iter_decoded(
     if not streams:
         return
     with LogTap() as tap:
-        yield from _loop(media, stats, streams, tap, column_step, chroma)
+        yield from _loop(media, stats, streams, tap, column_step, chroma, timecode)
 
 
 def _loop(
@@ -155,8 +171,12 @@ def _loop(
     tap: LogTap,
     column_step: int | None,
     chroma: bool,
+    timecode: bool,
 ) -> Iterator[VideoFrame | AudioBlock]:
     video = media.video
+    # MPEG-1/2 carry a timecode in each GOP header; FFmpeg gives it to the frame its decoder
+    # outputs next (a frame late with B-pictures), so the start is read from the first header
+    gop_headers = video is not None and video.codec_context.name.startswith("mpeg")
     v_facts = stats.streams[video.index] if video is not None else None
     origin = media.origin_s
     frame_s = v_facts.info.frame_s if v_facts is not None else 0.04
@@ -213,6 +233,9 @@ def _loop(
             damage_from = None
         if is_video and packet.size:
             drops.packet(p_time, packet.is_discard)
+            if gop_headers:
+                stats.gop_timecode = gop_timecode(bytes(packet))
+                gop_headers = stats.gop_timecode is None and v_index < 100
         try:
             frames = packet.decode()
         except (av.FFmpegError, ValueError) as exc:
@@ -272,6 +295,7 @@ def _loop(
                     chroma=chroma_planes(frame, bits) if chroma else None,
                     interlaced=bool(frame.interlaced_frame),
                     field_order=field_order(video.codec_context) if video else "unknown",
+                    timecode=frame.metadata.get("timecode") if timecode else None,
                 )
                 v_index += 1
                 lost_s = 0.0

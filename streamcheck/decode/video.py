@@ -87,6 +87,40 @@ def chroma_planes(frame: av.VideoFrame, bits: int) -> tuple[np.ndarray, np.ndarr
 FIELD_ORDERS = {0: "unknown", 1: "progressive", 2: "tff", 3: "bff", 4: "bff", 5: "tff"}
 
 
+# FFmpeg's names of the colour properties a stream declares (AVColorPrimaries,
+# AVColorTransferCharacteristic, AVColorSpace, AVColorRange), as ffprobe prints them;
+# a value missing here (2 = unspecified) reads as None
+COLOR_PRIMARIES = {
+    1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "film",
+    9: "bt2020", 10: "smpte428", 11: "smpte431", 12: "smpte432", 22: "jedec-p22",
+}  # fmt: skip
+COLOR_TRANSFERS = {
+    1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m", 8: "linear",
+    9: "log100", 10: "log316", 11: "iec61966-2-4", 12: "bt1361e", 13: "iec61966-2-1",
+    14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084", 17: "smpte428", 18: "arib-std-b67",
+}  # fmt: skip
+COLOR_MATRICES = {
+    0: "gbr", 1: "bt709", 4: "fcc", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "ycgco",
+    9: "bt2020nc", 10: "bt2020c", 11: "smpte2085", 14: "ictcp",
+}  # fmt: skip
+COLOR_RANGES = {1: "tv", 2: "pc"}
+
+
+def colour_names(ctx: object) -> dict[str, str | None]:
+    """The colour properties a video codec context declares, by FFmpeg's names (None where
+    unspecified): primaries, transfer, matrix and range (``tv`` limited, ``pc`` full)."""
+
+    def name(table: dict[int, str], attr: str) -> str | None:
+        return table.get(int(getattr(ctx, attr, 0) or 0))
+
+    return {
+        "color_primaries": name(COLOR_PRIMARIES, "color_primaries"),
+        "color_transfer": name(COLOR_TRANSFERS, "color_trc"),
+        "color_matrix": name(COLOR_MATRICES, "colorspace"),
+        "color_range": name(COLOR_RANGES, "color_range"),
+    }
+
+
 def field_order(ctx: object) -> str:
     """The coded field order the decoder reports (AVFieldOrder): tff (TT, BT), bff (BB, TB),
     progressive or unknown."""

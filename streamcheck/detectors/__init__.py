@@ -27,6 +27,8 @@ from .loudness import LoudnessDetector, TruePeakDetector
 from .phase import PhaseDetector
 from .rules import RULES, Rule
 from .silence import SilenceDetector
+from .spec import SpecDetector
+from .timecode import TimecodeDetector
 from .timestamp_gap import TimestampGapDetector
 
 AnyDetector = Detector[Any]
@@ -44,6 +46,7 @@ REGISTRY: dict[str, type[AnyDetector]] = {
         FlashDetector,
         LetterboxDetector,
         LevelsDetector,
+        TimecodeDetector,
         SilenceDetector,
         ClippingDetector,
         DropoutDetector,
@@ -55,6 +58,7 @@ REGISTRY: dict[str, type[AnyDetector]] = {
         AvOffsetDetector,
         DurationMismatchDetector,
         MissingStreamDetector,
+        SpecDetector,
     )
 }
 

@@ -46,10 +46,13 @@ def param(
     minimum: float | None = 0.0,
     maximum: float | None = None,
     choices: Sequence[str] | None = None,
+    items: type | None = None,
 ) -> Any:
     """Declare one detector parameter: its default, unit, meaning, the FFmpeg/EBU option it
     mirrors, and what values are allowed (numbers: finite, within ``minimum``…``maximum``,
-    by default not negative; text: one of ``choices``). This is the single place a default is
+    by default not negative; text: one of ``choices``). A parameter whose default is a tuple
+    holds a list of allowed values, each an ``items`` (str, int or float: a whole number is
+    fine for float) within the same bounds or choices. This is the single place a default is
     written; docs, validation and ``streamcheck detectors`` read it from here."""
     return dataclasses.field(
         default=default,
@@ -60,6 +63,7 @@ def param(
             "minimum": minimum,
             "maximum": maximum,
             "choices": tuple(choices) if choices is not None else None,
+            "items": items,
         },
     )
 
@@ -73,9 +77,20 @@ def severity_param(default: str) -> Any:
     )
 
 
+def _item_field(f: dataclasses.Field[Any]) -> dataclasses.Field[Any]:
+    """The declaration of one item of a list parameter ``f`` (its bounds and choices)."""
+    one: dataclasses.Field[Any] = dataclasses.field(
+        default=f.metadata["items"](), metadata={**f.metadata, "items": None}
+    )
+    one.name = f.name
+    return one
+
+
 def allowed(f: dataclasses.Field[Any]) -> str:
     """The allowed values of a declared parameter, in words (for errors and docs)."""
     md = f.metadata
+    if isinstance(f.default, tuple):
+        return f"a value or a list of values, each {allowed(_item_field(f))}"
     if md.get("choices"):
         return "one of " + ", ".join(md["choices"])
     if isinstance(f.default, bool):
@@ -118,6 +133,17 @@ def check_value(f: dataclasses.Field[Any], v: Any) -> None:
     """Raise ValueError when ``v`` is not an allowed value of the declared parameter ``f``."""
     md, default = f.metadata, f.default
     bad = ValueError(f"{f.name} must be {allowed(f)}, not {v!r}")
+    if isinstance(default, tuple):
+        if not isinstance(v, tuple):
+            raise bad
+        one = _item_field(f)
+        for item in v:
+            widened = float(item) if md["items"] is float and type(item) is int else item
+            try:
+                check_value(one, widened)
+            except ValueError:
+                raise bad from None
+        return
     if isinstance(default, bool):
         if not isinstance(v, bool):
             raise bad

@@ -17,6 +17,14 @@ from ..config import Config
 from ..detectors import REGISTRY
 
 
+def shown(value: object) -> str:
+    """A parameter's value as people write it: a list parameter's values joined by commas,
+    an empty list (not checked) as a dash."""
+    if isinstance(value, tuple):
+        return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) or "—"
+    return str(value)
+
+
 def render_detectors(console: Console, config: Config) -> None:
     """Print every registered detector with its parameters' effective values in ``config``."""
     table = Table(title=f"streamcheck detectors (profile {config.profile})", title_justify="left")
@@ -30,12 +38,27 @@ def render_detectors(console: Console, config: Config) -> None:
                 f"{name}\n[dim]{cls.description}[/dim]" if i == 0 else "",
                 cls.kind if i == 0 else "",
                 f.name,
-                str(getattr(params, f.name)),
+                shown(getattr(params, f.name)),
                 f.metadata.get("unit") or "",
                 f.metadata.get("mirrors") or "",
                 f.metadata.get("help", ""),
             )
     console.print(table)
+    # list parameters (a delivery template's keys) that the profile or configuration sets
+    template = [
+        (f"{name}.{f.name}", shown(getattr(params, f.name)))
+        for name in REGISTRY
+        for params in [config.params_for(name)]
+        for f in dataclasses.fields(params)
+        if isinstance(getattr(params, f.name), tuple) and getattr(params, f.name)
+    ]
+    if template:
+        listed = Table(title=f"delivery template of profile {config.profile}", title_justify="left")
+        listed.add_column("key")
+        listed.add_column("allowed")
+        for key, value in template:
+            listed.add_row(key, value)
+        console.print(listed)
 
 
 def markdown(config: Config | None = None) -> str:
@@ -59,7 +82,7 @@ def markdown(config: Config | None = None) -> str:
         for f in dataclasses.fields(params):
             md = f.metadata
             lines.append(
-                f"| `{name}` | {cls.kind} | `{f.name}` | {getattr(params, f.name)} | "
+                f"| `{name}` | {cls.kind} | `{f.name}` | {shown(getattr(params, f.name))} | "
                 f"{md.get('unit') or ''} | {md.get('mirrors') or ''} | {md.get('help', '')} |"
             )
     lines += ["", "## How each decides", ""]
