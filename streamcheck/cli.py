@@ -15,9 +15,10 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from ._version import __version__
 from .exitcodes import EXIT_FAILED_FILES, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
@@ -25,8 +26,47 @@ from .exitcodes import EXIT_FAILED_FILES, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_
 if TYPE_CHECKING:
     from .config import Config
 
+_NO_BREAK_HYPHEN = "\u2011"
+_Context: Any = TyperCommand.context_class
+
+
+class _HelpFormatter(_Context.formatter_class):  # type: ignore[misc]  # click or typer._click
+    """Help wrapped at spaces only: the standard wrapper also breaks after a hyphen, which
+    cut defaults and option names over two lines at 80 columns ("streamcheck-" / "report",
+    "--fail-" / "on"), where grep and a reader both miss them."""
+
+    def _whole_words(self, write: Any, *args: Any) -> None:
+        start = len(self.buffer)
+        write(*args)
+        self.buffer[start:] = [s.replace(_NO_BREAK_HYPHEN, "-") for s in self.buffer[start:]]
+
+    def write_text(self, text: str) -> None:
+        self._whole_words(super().write_text, text.replace("-", _NO_BREAK_HYPHEN))
+
+    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        rows = [(term, text.replace("-", _NO_BREAK_HYPHEN)) for term, text in rows]
+        self._whole_words(lambda: super(_HelpFormatter, self).write_dl(rows, *args, **kwargs))
+
+
+class _HelpContext(_Context):  # type: ignore[misc]
+    formatter_class = _HelpFormatter
+
+
+class _Group(TyperGroup):
+    context_class = _HelpContext
+
+
+class _Command(TyperCommand):
+    context_class = _HelpContext
+
+
 app = typer.Typer(
-    add_completion=False,
+    cls=_Group,
+    # --install-completion / --show-completion for bash, zsh, fish and PowerShell
+    add_completion=True,
+    # plain help: it wraps whole words at any width (CI logs, cron mail are 80 columns), where
+    # rich's panels cut defaults short ("streamcheck-repor…") and show <bool> on flags
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="Find defects in recorded audio/video files, in batch: one pass per file, in memory.",
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -42,17 +82,23 @@ ConfigOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option(
         "--config",
+        metavar="FILE",
         help="TOML configuration [default: ./streamcheck.toml when present].",
     ),
 ]
 ProfileOpt = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option(help="Parameter profile: default, broadcast-ebu, atsc, streaming, archive."),
+    typer.Option(
+        metavar="NAME",
+        help="Parameter profile: default, broadcast-ebu, atsc, streaming, archive.",
+    ),
 ]
 SetOpt = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
-        "--set", help="Override one parameter, e.g. --set black.min_duration_s=3 (repeatable)."
+        "--set",
+        metavar="DET.PARAM=VALUE",
+        help="Override one parameter, e.g. --set black.min_duration_s=3 (repeatable).",
     ),
 ]
 
@@ -62,6 +108,79 @@ class FailOn(str, enum.Enum):
     warning = "warning"
     error = "error"
     never = "never"
+
+
+OutOpt = Annotated[
+    Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the Parquet reports.")
+]
+JobsOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help="Worker processes [default: number of cores].",
+    ),
+]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option(
+        metavar="LEVEL",
+        help="Exit 1 when a finding is at or above this severity: info, warning, error, or never.",
+    ),
+]
+DetectorsOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        metavar="A,B",
+        help="Comma-separated detectors to run [default: all]; see 'streamcheck detectors'.",
+    ),
+]
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help="table: the summary on stdout; jsonl: one JSON object per finding on stdout, "
+        "the summary on stderr.",
+    ),
+]
+FileTimeoutOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        min=1,
+        metavar="S",
+        help="Seconds one file may take before its worker is stopped (status timeout) "
+        "[default: 120 + 20 × the file's duration].",
+    ),
+]
+MaxMemoryOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        metavar="SIZE",
+        help="Memory limit per worker, e.g. 4G or 800M; 0 = none (status error when "
+        "reached) [default: 80% of RAM shared by the workers, at least 2G].",
+    ),
+]
+ThumbnailsOpt = Annotated[
+    bool,
+    typer.Option(
+        show_default=False,
+        help="Write a small JPEG of each video finding's first picture under "
+        "DIR/thumbs/ (a thumbnail column in defects.parquet).",
+    ),
+]
+HtmlOpt = Annotated[
+    bool,
+    typer.Option(
+        "--html",
+        help="Also write DIR/report.html: one self-contained page with timelines, "
+        "per-second plots and thumbnails (implies --thumbnails).",
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every file as it finishes.")]
 
 
 def _versions() -> str:
@@ -103,95 +222,54 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-@app.command()
+@app.command(cls=_Command)
 def scan(
     paths: Annotated[
         list[str],
         typer.Argument(
+            metavar="PATH",
             help="Media files, folders (walked recursively), globs, or - to read "
-            "paths from stdin, one per line."
+            "paths from stdin, one per line.",
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the Parquet reports.")] = (
-        Path("streamcheck-report")
-    ),
-    jobs: Annotated[
-        Optional[int],  # noqa: UP045
-        typer.Option("--jobs", "-j", min=1, help="Worker processes [default: number of cores]."),
-    ] = None,
-    fail_on: Annotated[
-        FailOn, typer.Option(help="Exit 1 when a finding is at or above this severity.")
-    ] = FailOn.error,
-    detectors: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            help="Comma-separated detectors to run [default: all]; see 'streamcheck detectors'."
-        ),
-    ] = None,
+    out: OutOpt = Path("streamcheck-report"),
+    jobs: JobsOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    detectors: DetectorsOpt = None,
     set_: SetOpt = None,
     config_file: ConfigOpt = None,
     profile: ProfileOpt = None,
-    output_format: Annotated[
-        OutputFormat,
-        typer.Option(
-            "--format",
-            help="table: the summary on stdout; jsonl: one JSON object per finding on stdout, "
-            "the summary on stderr.",
-        ),
-    ] = OutputFormat.table,
+    output_format: FormatOpt = OutputFormat.table,
     junit: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="Also write JUnit XML: a test case per file, failing at --fail-on."),
-    ] = None,
-    file_timeout: Annotated[
-        Optional[float],  # noqa: UP045
         typer.Option(
-            min=1,
-            help="Seconds one file may take before its worker is stopped (status timeout) "
-            "[default: 120 + 20 × the file's duration].",
+            metavar="FILE",
+            help="Also write JUnit XML: a test case per file, failing at --fail-on.",
         ),
     ] = None,
-    max_memory: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            help="Memory limit per worker, e.g. 4G or 800M; 0 = none (status error when "
-            "reached) [default: 80% of RAM shared by the workers, at least 2G].",
-        ),
-    ] = None,
+    file_timeout: FileTimeoutOpt = None,
+    max_memory: MaxMemoryOpt = None,
     scheduler: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
             envvar="DASK_SCHEDULER_ADDRESS",
+            metavar="ADDRESS",
             help="Run on a Dask cluster: its scheduler's address, e.g. tcp://host:8786 "
             "(needs the dask extra; workers must see the files at the same paths).",
         ),
     ] = None,
-    thumbnails: Annotated[
-        bool,
-        typer.Option(
-            help="Write a small JPEG of each video finding's first picture under "
-            "DIR/thumbs/ (a thumbnail column in defects.parquet)."
-        ),
-    ] = False,
-    html: Annotated[
-        bool,
-        typer.Option(
-            "--html",
-            help="Also write DIR/report.html: one self-contained page with timelines, "
-            "per-second plots and thumbnails (implies --thumbnails).",
-        ),
-    ] = False,
+    thumbnails: ThumbnailsOpt = False,
+    html: HtmlOpt = False,
     incremental: Annotated[
         bool,
         typer.Option(
+            show_default=False,
             help="Skip files whose path, size, mtime and configuration match a row already in "
-            "--out (for cron); also resumes a run that was killed."
+            "--out (for cron); also resumes a run that was killed.",
         ),
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log every file as it finishes.")
-    ] = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Analyse media files and write defects, files and metrics Parquet reports."""
     from rich.console import Console
@@ -311,11 +389,11 @@ def parse_size(text: str) -> int:
         raise UsageError(f"--max-memory {text!r}: expected a size like 4G or 800M") from None
 
 
-@app.command()
+@app.command(cls=_Command)
 def report(
-    out: Annotated[Path, typer.Argument(help="The --out folder of an earlier scan.")] = Path(
-        "streamcheck-report"
-    ),
+    out: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The --out folder of an earlier scan.")
+    ] = Path("streamcheck-report"),
     html: Annotated[
         bool,
         typer.Option(
@@ -326,7 +404,9 @@ def report(
     ] = False,
     html_file: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="Where --html writes the page (default DIR/report.html)."),
+        typer.Option(
+            metavar="FILE", help="Where --html writes the page (default DIR/report.html)."
+        ),
     ] = None,
 ) -> None:
     """Show the summary of an earlier scan again, or write its HTML report, from its Parquet
@@ -347,18 +427,17 @@ def report(
     render_summary(Console(), read_results(out))
 
 
-@app.command()
+@app.command(cls=_Command)
 def selftest(
-    jobs: Annotated[
-        Optional[int],  # noqa: UP045
-        typer.Option("--jobs", "-j", min=1, help="Worker processes [default: number of cores]."),
-    ] = None,
+    jobs: JobsOpt = None,
     set_: SetOpt = None,
     config_file: ConfigOpt = None,
     profile: ProfileOpt = None,
     keep: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="Keep the generated clips and their ground truth in this folder."),
+        typer.Option(
+            metavar="DIR", help="Keep the generated clips and their ground truth in this folder."
+        ),
     ] = None,
 ) -> None:
     """Inject every known defect into generated clips, run the detectors, score them.
@@ -379,7 +458,7 @@ def selftest(
     raise typer.Exit(EXIT_OK if st.passed(scores, results) else EXIT_FINDINGS)
 
 
-@app.command("detectors")
+@app.command("detectors", cls=_Command)
 def list_detectors(
     config_file: ConfigOpt = None, profile: ProfileOpt = None, set_: SetOpt = None
 ) -> None:

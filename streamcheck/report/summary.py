@@ -7,6 +7,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -26,6 +27,11 @@ MAX_FINDINGS_LISTED = 200
 TIMELINE_WIDTH = 40  # characters of the per-file timeline bar, at most
 MIN_TIMELINE_WIDTH = 12  # narrower than this it tells nothing: the column is left out
 FILE_WIDTH_KEPT = 36  # characters of file name kept on one line before the timeline shrinks
+MIN_FILE_WIDTH = 12  # a file name is cut (in its middle, "…") to no fewer characters than this
+WRAP_KEPT = 12  # cells kept for the status and findings columns (they wrap) when room is short
+# least widths of the file, status, duration, findings and worst columns: their headers
+# never fold, times never do
+MIN_WIDTHS = (len("file"), len("status"), len("00:00:00.000"), len("findings"), len("warning"))
 BAR = {Severity.INFO: "▂", Severity.WARNING: "▅", Severity.ERROR: "█"}
 
 
@@ -84,19 +90,79 @@ def timeline_width(console_width: int, rows: Sequence[Sequence[str]]) -> int:
     name up to :data:`FILE_WIDTH_KEPT`. 0 when fewer than :data:`MIN_TIMELINE_WIDTH` remain:
     CI logs and cron mail are 80 columns, where a fixed 40-character bar used to squeeze file
     names into four characters per line."""
-    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    widths = [max(cell_len(cell) for cell in column) for column in zip(*rows, strict=True)]
     widths[0] = min(widths[0], FILE_WIDTH_KEPT)
+    for i, least in enumerate(MIN_WIDTHS):
+        widths[i] = max(widths[i], least)
     columns = len(widths) + 1
     used = sum(widths) + 3 * columns + 1  # cell padding (2) and one border per column
     left = min(TIMELINE_WIDTH, console_width - used)
     return left if left >= MIN_TIMELINE_WIDTH else 0
 
 
+def middle_ellipsis(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells: whole when it fits, else its start, "…"
+    and its end (the end of a path, the file's own name, is worth more: two thirds of the
+    room). A name cut this way is still one word, never broken over two lines."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head_room = (width - 1) // 3
+    tail_room = width - 1 - head_room
+    head = ""
+    for ch in text:
+        if cell_len(head + ch) > head_room:
+            break
+        head += ch
+    tail = ""
+    for ch in reversed(text):
+        if cell_len(ch + tail) > tail_room:
+            break
+        tail = ch + tail
+    return f"{head}…{tail}"
+
+
+def column_widths(
+    console_width: int, rows: Sequence[Sequence[str]], timeline: int
+) -> tuple[int, int, int]:
+    """Cells for the file, status and findings columns on a console ``console_width`` wide
+    (``rows``: the plain text of file, status, duration, findings, worst), with a
+    ``timeline`` column that wide (0: none). Names longer than their cells are cut in the
+    middle (:func:`middle_ellipsis`): rich would otherwise fold them mid-word
+    (``broth|er.mkv``), which breaks grep on a CI log. Status and findings wrap at their
+    words: when room is short they keep up to :data:`WRAP_KEPT` cells (down to their headers' width
+    on a very narrow console), the file name the rest."""
+    natural = [max(cell_len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    name, status, duration, findings, worst = (
+        max(w, least) for w, least in zip(natural, MIN_WIDTHS, strict=True)
+    )
+    columns = len(natural) + (1 if timeline else 0)
+    room = console_width - duration - worst - timeline - (3 * columns + 1)  # padding, borders
+    if name + status + findings <= room:
+        return name, status, findings
+    status_w, findings_w = min(status, WRAP_KEPT), min(findings, WRAP_KEPT)
+    short = MIN_FILE_WIDTH - (room - status_w - findings_w)
+    if short > 0:  # a narrow console: the wrapping columns give up room, down to their headers
+        give = min(short, findings_w - MIN_WIDTHS[3])
+        findings_w -= give
+        status_w -= min(short - give, status_w - MIN_WIDTHS[1])
+    name_w = max(MIN_WIDTHS[0], min(name, room - status_w - findings_w))
+    spare = room - name_w - status_w - findings_w
+    if spare > 0:  # a short name: the wrapping columns take what it leaves
+        more = min(spare, status - status_w)
+        status_w += more
+        findings_w += min(spare - more, findings - findings_w)
+    return name_w, status_w, findings_w
+
+
 def render_summary(
     console: Console, results: Sequence[FileResult], *, wall_s: float | None = None
 ) -> None:
     """Print the summary of ``results`` (any order; shown sorted by path). The timeline
-    shrinks, then goes, on a narrow console; the file names and times keep their width."""
+    shrinks, then goes, on a narrow console; times keep their width and file names are never
+    broken over lines (cut in the middle with "…" in the table; the findings list below it
+    names each file by its full path, on one line whatever the width)."""
     ordered = sorted(results, key=lambda r: r.path)
     names = display_paths(ordered)
     rows = []
@@ -112,18 +178,21 @@ def render_summary(
     headers = ("file", "status", "duration", "findings", "worst")
     plain = [headers] + [(n, st.plain, d, f, w.plain) for _, n, st, d, f, w in rows]
     width = timeline_width(console.width, plain)
+    name_width, status_width, findings_width = column_widths(console.width, plain, width)
 
     table = Table(title="streamcheck", title_justify="left", show_lines=False, expand=False)
-    table.add_column("file", overflow="fold")
-    table.add_column("status", overflow="fold")
-    table.add_column("duration", justify="right", no_wrap=True, min_width=len("00:00:00.000"))
-    table.add_column("findings", overflow="fold")
-    table.add_column("worst", no_wrap=True, min_width=len("warning"))
+    table.add_column("file", no_wrap=True, overflow="ellipsis")
+    table.add_column("status", overflow="fold", max_width=status_width)
+    table.add_column("duration", justify="right", no_wrap=True, min_width=MIN_WIDTHS[2])
+    table.add_column("findings", overflow="fold", max_width=findings_width)
+    table.add_column("worst", no_wrap=True, min_width=MIN_WIDTHS[4])
     if width:
         table.add_column("timeline", no_wrap=True)
     for r, name, status, duration, findings, worst_text in rows:
         extra = [timeline(r, width)] if width else []
-        table.add_row(name, status, duration, findings, worst_text, *extra)
+        table.add_row(
+            middle_ellipsis(name, name_width), status, duration, findings, worst_text, *extra
+        )
     console.print(table)
 
     listed = 0
@@ -131,7 +200,8 @@ def render_summary(
     for r in ordered:
         if not r.events or listed >= MAX_FINDINGS_LISTED:
             continue
-        console.print(Text(names[r.path], style="bold"))
+        # the full path, on one line whatever the width (a terminal wraps it, a log keeps it)
+        console.print(Text(printable(r.path), style="bold"), soft_wrap=True)
         for e in r.events:
             if listed >= MAX_FINDINGS_LISTED:
                 break
