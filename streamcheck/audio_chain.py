@@ -45,11 +45,22 @@ class ProgrammeChain:
         needs = reduce(Needs.merge, (d.needs() for d in self.detectors), Needs())
         self.measure = AudioMeasure(needs.true_peak_overs_above)
         self._meter: LoudnessMeter | None = None
-        self._segments: list[tuple[float, LoudnessSummary]] = []  # (seconds, summary)
+        # (seconds, meter) of each layout's stretch: summarised when asked, so that leaders
+        # found after decoding (bars and tone) can still be left out (:meth:`exclude`)
+        self._segments: list[tuple[float, LoudnessMeter]] = []
         self.start_s: float | None = None
         self.end_s: float | None = None
         self._rate = 0  # what the blocks turned out to have, for programmes that did not say
         self._names: tuple[str, ...] = ()
+
+    def exclude(self, start_s: float, end_s: float) -> None:
+        """Leave ``[start_s, end_s)`` out of the programme's integrated loudness and range (a
+        leader recognised in the pictures or the sound), also after :meth:`finish`."""
+        self.excluded.append((start_s, end_s))
+        for _, meter in self._segments:
+            meter.exclude(start_s, end_s)
+        if self._meter is not None:
+            self._meter.exclude(start_s, end_s)
 
     def add(self, block: AudioBlock, recorder: MetricsRecorder | None) -> None:
         for pb in self.mixer.add(block):
@@ -89,7 +100,7 @@ class ProgrammeChain:
             return
         self._meter.flush()
         length = self._meter.time_s - self._meter.start_s
-        self._segments.append((length, self._meter.summary()))
+        self._segments.append((length, self._meter))
         self._meter = None
 
     def loudness(self) -> LoudnessSummary | None:
@@ -97,9 +108,10 @@ class ProgrammeChain:
         maxima over all stretches."""
         if not self._segments:
             return None
-        longest = max(self._segments, key=lambda seg: seg[0])[1]
-        maxima_m = [s.max_momentary_lufs for _, s in self._segments if s.max_momentary_lufs]
-        maxima_s = [s.max_short_term_lufs for _, s in self._segments if s.max_short_term_lufs]
+        summaries = [(length, meter.summary()) for length, meter in self._segments]
+        longest = max(summaries, key=lambda seg: seg[0])[1]
+        maxima_m = [s.max_momentary_lufs for _, s in summaries if s.max_momentary_lufs]
+        maxima_s = [s.max_short_term_lufs for _, s in summaries if s.max_short_term_lufs]
         return LoudnessSummary(
             integrated_lufs=longest.integrated_lufs,
             range_lu=longest.range_lu,

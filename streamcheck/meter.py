@@ -74,6 +74,10 @@ def k_weighting(rate: int) -> tuple[np.ndarray, np.ndarray]:
     return np.convolve(b1, b2), np.convolve(a1, a2)
 
 
+# excluded stretches this close together make one leader (bars, then a slate a frame later)
+LEADER_JOIN_S = 0.5
+
+
 class ChunkedFilter:
     """An IIR filter (b, a) over blocks of many channels, :data:`CHUNK` samples per matrix
     row; the blocks' lengths must be multiples of :data:`CHUNK`."""
@@ -264,11 +268,14 @@ class LoudnessMeter:
             low = kept_s[math.floor((n - 1) * 0.10 + 0.5)]
             high = kept_s[math.floor((n - 1) * 0.95 + 0.5)]
             lra = float(high - low)
-        starts = [b for a, b in self._excluded if a <= self.start_s + 1e-9]
+        start = self.start_s  # after the excluded stretches that follow on from the head
+        for a, b in sorted(self._excluded):
+            if a <= start + LEADER_JOIN_S and b > start:
+                start = b
         return LoudnessSummary(
             integrated_lufs=integrated,
             range_lu=lra,
             max_momentary_lufs=self._max_m if self._max_m > -math.inf else None,
             max_short_term_lufs=self._max_s if self._max_s > -math.inf else None,
-            start_s=max(starts) if starts else self.start_s,
+            start_s=start,
         )

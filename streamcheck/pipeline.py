@@ -27,6 +27,7 @@ from .metrics import MetricsRecorder
 from .model import (
     AudioBlock,
     Event,
+    Expected,
     FileFacts,
     FileInfo,
     FileResult,
@@ -144,6 +145,21 @@ def build_detectors(
     return dets
 
 
+def leaders_in(events: list[Event]) -> list[Expected]:
+    """The leaders among ``events`` (findings of a detector that declares ``leader_covers``),
+    as expected entries for the detectors each covers; each is also a whole stretch that the
+    programmes' loudness leaves out (see :meth:`ProgrammeChain.exclude`)."""
+    out = []
+    for ev in events:
+        covers = REGISTRY[ev.detector].leader_covers if ev.detector in REGISTRY else ()
+        what = ev.detail.split(" for ")[0].split(",")[0]
+        out += [
+            Expected(ev.start_s, ev.end_s, name, note=f"inside the leader ({what.lower()})")
+            for name in covers
+        ]
+    return out
+
+
 def needs_of(detectors: list[AnyStreamDetector]) -> Needs:
     """What ``detectors`` ask of the decode and measure steps, together."""
     return reduce(Needs.merge, (d.needs() for d in detectors), Needs())
@@ -209,6 +225,11 @@ def _run(
             end = stats.streams[idx].end_s or stats.end_s
             for det in audio_dets:
                 events += det.finish(end)
+        found_leaders = leaders_in(events)
+        for start, end in sorted({(x.start_s, x.end_s) for x in found_leaders}):
+            for chain in chains:
+                chain.exclude(start, end)
+        expected += found_leaders
         events += flatten(chains, stats.end_s)
         declared = media.declared_duration_s
         unknown = [

@@ -153,7 +153,7 @@ def test_registry_kinds_and_published_metrics():
     files = {"av_offset", "duration_mismatch", "missing_stream", "loudness"}
     assert names_of_kind("file") >= files
     assert names_of_kind("file") == {n for n, c in REGISTRY.items() if c.kind == "file"}
-    assert names_of_kind("av") == {"timestamp_gap"}
+    assert names_of_kind("av") == {"timestamp_gap", "bars_tone"}
     video = names_of_kind("video", "av")
     assert video >= {"black", "freeze", "decode_error", "blockiness", "timestamp_gap", "flash"}
     assert "letterbox" in video and not video & {"silence", "loudness", "phase"}
@@ -453,11 +453,6 @@ def test_run_tracker_merges_runs_within_the_gap():
     assert spans(out) == [(0.0, 1.0), (1.0, 2.0), (1.5, 3.0)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: RunTracker.update emits the pending run while a run begun within "
-    "merge_gap_s is still open, so a long second run is never merged with it",
-)
 def test_run_tracker_merges_a_long_run_begun_within_the_gap():
     (run,) = _track(RunTracker(merge_gap_s=0.5), "0111" + "0000" + "11111" + "0")
     assert (run.start_s, run.end_s) == (0.125, 1.625)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .bars_tone import BarsToneDetector
 from .base import Detector, FileDetector, Kind, Metric, ParamsBase, StreamDetector
 from .black import BlackDetector
 from .blockiness import BlockinessDetector
@@ -21,6 +22,7 @@ from .dual_mono import DualMonoDetector
 from .file_level import AvOffsetDetector, DurationMismatchDetector, MissingStreamDetector
 from .flash import FlashDetector
 from .freeze import FreezeDetector
+from .interlace import InterlaceDetector
 from .letterbox import LetterboxDetector
 from .levels import LevelsDetector
 from .loudness import LoudnessDetector, TruePeakDetector
@@ -45,8 +47,10 @@ REGISTRY: dict[str, type[AnyDetector]] = {
         TimestampGapDetector,
         FlashDetector,
         LetterboxDetector,
+        InterlaceDetector,
         LevelsDetector,
         TimecodeDetector,
+        BarsToneDetector,
         SilenceDetector,
         ClippingDetector,
         DropoutDetector,

@@ -189,6 +189,10 @@ class Detector(ABC, Generic[P]):
     description: ClassVar[str]
     Params: ClassVar[type[ParamsBase]]
     publishes: ClassVar[tuple[Metric, ...]] = ()
+    # a detector whose findings are leaders (colour bars, line-up tone, a slate) names the
+    # detectors whose findings inside a leader are there on purpose (marked expected); the
+    # programmes' loudness leaves leaders out
+    leader_covers: ClassVar[tuple[str, ...]] = ()
 
     params: P
     stream_index: int | None

@@ -51,7 +51,8 @@ class FreezeDetector(VideoDetector[FreezeParams]):
 
     def __init__(self, params: FreezeParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
-        self.tracker = RunTracker(min_duration_s=params.min_duration_s)
+        # never merged: a new reference picture is a new freeze, even when it touches the last
+        self.tracker = RunTracker(min_duration_s=params.min_duration_s, merge_gap_s=None)
         self._ref: np.ndarray | None = None
         self._ref_t = 0.0
         self._ref_index = 0

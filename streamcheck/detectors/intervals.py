@@ -110,7 +110,9 @@ class RunTracker:
         elif self._open is not None:
             self._open.end_s = max(self._open.end_s, t_s)
             out += self._close()
-        if self._pending is not None and not self._joinable(self._pending, t_s):
+        # a closed run waits for a near one; a run already open within the gap will join it
+        nearest = self._open.start_s if self._open is not None else t_s
+        if self._pending is not None and not self._joinable(self._pending, nearest):
             out += self._emit_pending()
         return out
 
