@@ -19,6 +19,10 @@ events, the mean |value error| of matched file-level events, and false alarms pe
 unmatched findings lying on clean material (at least 0.5 s clear of every stretch that has any
 truth, each widened by 1 s; for file-level classes: in files without any truth) divided by the
 hours of clean material (every file's duration minus its truth stretches widened by 1 s).
+
+Truth events marked ``ambiguous`` (blocks a codec made, true peaks within half a dB of the
+ceiling after a lossy codec) are neither positives nor negatives: a finding on one (or within
+0.5 s of it) is ignored, and they do not make their stretch unclean.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class Event:
     stream_index: int | None = None
     value: float | None = None
     note: str = ""
+    ambiguous: bool = False  # truth only: a finding here is neither right nor wrong
 
     @classmethod
     def of(cls, d: Any) -> Event:
@@ -60,6 +65,7 @@ class Event:
             get("stream_index"),
             get("value"),
             str(get("note", "") or get("origin", "") or ""),
+            bool(get("ambiguous", False)),
         )
 
 
@@ -89,6 +95,7 @@ class ClassScore:
     end_errors: list[float] = field(default_factory=list)
     value_errors: list[float] = field(default_factory=list)
     fp_clean: int = 0
+    ignored: int = 0  # findings on ambiguous truth (neither right nor wrong)
     clean_hours: float = 0.0
     misses: list[str] = field(default_factory=list)
     false_alarms: list[str] = field(default_factory=list)
@@ -133,6 +140,7 @@ class ClassScore:
             "mean_end_error_s": mean(self.end_errors),
             "mean_value_error": mean(self.value_errors),
             "false_alarms_clean": self.fp_clean,
+            "ignored_on_ambiguous": self.ignored,
             "clean_hours": self.clean_hours,
             "false_alarms_per_clean_hour": self.fa_per_clean_hour,
             "misses": self.misses,
@@ -213,7 +221,7 @@ def dirty_spans(f: FileEval) -> list[tuple[float, float]]:
     return union(
         (max(0.0, t.start_s - CLEAN_PAD_S), min(f.duration_s, t.end_s + CLEAN_PAD_S))
         for t in f.truth
-        if t.detector not in FILE_LEVEL
+        if t.detector not in FILE_LEVEL and not t.ambiguous
     )
 
 
@@ -225,7 +233,7 @@ def clean_seconds(f: FileEval) -> float:
 
 def on_clean(f: FileEval, e: Event) -> bool:
     if e.detector in FILE_LEVEL:
-        return not f.truth
+        return not [t for t in f.truth if not t.ambiguous]
     return all(
         e.end_s + TOLERANCE_S <= s or e.start_s - TOLERANCE_S >= z for s, z in dirty_spans(f)
     )
@@ -249,7 +257,8 @@ def score(files: Sequence[FileEval], classes: Sequence[str]) -> dict[str, ClassS
     for f in files:
         for c in classes:
             sc = out[c]
-            truth = [t for t in f.truth if t.detector == c]
+            truth = [t for t in f.truth if t.detector == c and not t.ambiguous]
+            vague = [t for t in f.truth if t.detector == c and t.ambiguous]
             found = [e for e in f.found if e.detector == c]
             sc.truth += len(truth)
             sc.found += len(found)
@@ -274,6 +283,12 @@ def score(files: Sequence[FileEval], classes: Sequence[str]) -> dict[str, ClassS
                     sc.fn += 1
                     sc.misses.append(_where(f, t))
             for j, e in enumerate(found):
+                if j in mf:
+                    continue
+                if any(overlap(t, e) > -TOLERANCE_S for t in vague):
+                    sc.ignored += 1
+                    sc.found -= 1
+                    continue
                 if j not in mf:
                     sc.fp += 1
                     clean = on_clean(f, e)
@@ -323,6 +338,7 @@ def total(scores: Iterable[ClassScore], name: str = "all classes") -> ClassScore
         t.start_errors += s.start_errors
         t.end_errors += s.end_errors
         t.fp_clean += s.fp_clean
+        t.ignored += s.ignored
         t.clean_hours = max(t.clean_hours, s.clean_hours)
         if s.fa_per_clean_hour is not None:
             rate += s.fa_per_clean_hour

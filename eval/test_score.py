@@ -109,3 +109,12 @@ def test_measured_loudness_total_and_table():
     assert t.fa_per_clean_hour == pytest.approx(rows[0].fa_per_clean_hour)
     md = table([*rows, ml, t])
     assert md.splitlines()[0].startswith("| class |") and "**all classes**" in md
+
+
+def test_findings_on_ambiguous_truth_are_ignored():
+    truth = [E("blockiness", 10, 12, ambiguous=True), E("blockiness", 30, 31)]
+    found = [E("blockiness", 10.5, 11), E("blockiness", 30, 31), E("blockiness", 50, 51)]
+    f = FileEval("f", 100, truth, found)
+    sc = score([f], ["blockiness"])["blockiness"]
+    assert (sc.truth, sc.tp, sc.fp, sc.fn, sc.ignored) == (1, 1, 1, 0, 1)
+    assert clean_seconds(f) == pytest.approx(100 - 3)  # the ambiguous stretch stays clean
