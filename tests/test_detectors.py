@@ -1292,7 +1292,6 @@ def test_blockiness_score_of_tiny_pictures_and_the_half_code_value():
     assert blockiness_score(ten, code_max=1023) == pytest.approx(eps / (14 / 15 + eps))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a picture one row high raises TypeError")
 def test_blockiness_score_of_a_picture_one_row_high():
     assert blockiness_score(np.zeros((1, 64), np.uint8)) == 1.0
 
@@ -1602,14 +1601,12 @@ def test_letterbox_stretch_right_after_another():
     assert spans(events) == [(0.0, 2.0), (2.125, 4.125)]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: black frames inside a stretch count as 0% bars")
 def test_letterbox_value_ignores_black_frames():
     lb, black = boxed(top=8, bottom=8), np.full((64, 128), 16, np.uint8)
     (ev,), _ = _letterbox_run([lb] * 8 + [black] * 8 + [lb] * 8)
     assert ev.value == 0.25
 
 
-@pytest.mark.xfail(strict=True, reason="bug: shapes of dropped short runs stay counted")
 def test_letterbox_shape_not_taken_from_dropped_short_runs():
     plain, lb, pb = boxed(), boxed(top=8, bottom=8), boxed(left=16, right=16)
     (ev,), _ = _letterbox_run([lb] * 12 + [plain] * 2 + [lb] * 12 + [plain] * 2 + [pb] * 17)
@@ -2096,11 +2093,6 @@ def test_dropout_not_at_the_edges_of_the_stream():
     assert (ev.start_s, ev.end_s) == (0.925, pytest.approx(0.975, abs=1e-12))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a gap whose 20 ms of right context the stream does not hold in full is "
-    "never decided (finish does not look at it), though sound follows it",
-)
 def test_dropout_just_before_the_end_of_the_stream():
     y = sound(1.0)
     y[:, -500:-100] = 0.0  # 12.5 ms of sound after it: sound within 20 ms on both sides

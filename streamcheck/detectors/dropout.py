@@ -94,11 +94,15 @@ class DropoutDetector(AudioDetector[DropoutParams]):
         while len(self._anchors) > 1 and self._anchors[1][0] <= self._env_start:
             self._anchors.pop(0)  # blocks wholly out of the kept envelope
 
-    def _decide(self, env: np.ndarray, start: int, ctx: int, lo: int, hi: int) -> None:
+    def _decide(
+        self, env: np.ndarray, start: int, ctx: int, lo: int, hi: int, final: bool = False
+    ) -> None:
+        """Decide the gaps of ``env`` whose right side is seen; ``final``: the stream has
+        ended, so a gap followed by less than ``ctx`` of sound is decided on what there is."""
         starts, ends = runs_of_true(env <= self.zero)
         self._waiting = False
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            if e + ctx > env.size:
+            if e + ctx > env.size and not (final and e < env.size):
                 self._waiting = True  # still open, or its right side not seen yet
                 continue
             if start + e <= self._done_until:
@@ -112,6 +116,14 @@ class DropoutDetector(AudioDetector[DropoutParams]):
             if before.size and before.max() >= self.present and after.max() >= self.present:
                 t_start, t_end = self._time(start + s), self._time(start + e - 1) + 1 / self._sr
                 self.track(self.tracker.add(t_start, t_end, units=e - s))
+
+    def close(self, end_s: float) -> None:
+        if self._waiting and self._sr:
+            p, sr = self.params, self._sr
+            ctx = max(1, round(p.context_s * sr))
+            lo, hi = round(p.min_gap_s * sr), round(p.max_gap_s * sr)
+            self._decide(self._env, self._env_start, ctx, lo, hi, final=True)
+        super().close(end_s)
 
     def on_run(self, run: Interval) -> None:
         ms = run.duration_s * 1000

@@ -11,7 +11,6 @@ fraction of the picture area that is bars.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from ..model import Needs, StreamInfo, VideoFrame
@@ -31,6 +30,9 @@ class LetterboxParams(ParamsBase):
     severity: str = severity_param("info")
 
 
+BLACK = "black"  # the count of a run's black frames (they show no bars)
+
+
 class LetterboxDetector(VideoDetector[LetterboxParams]):
     name = "letterbox"
     description = "Black bars (letterbox, pillarbox or both) for at least min_duration_s."
@@ -41,7 +43,6 @@ class LetterboxDetector(VideoDetector[LetterboxParams]):
         super().__init__(params, stream)
         self.tracker = RunTracker(min_duration_s=params.min_duration_s)
         self._state = False
-        self._shapes: Counter[tuple[int, int, int, int]] = Counter()
         self._size = (1, 1)
 
     def needs(self) -> Needs:
@@ -51,32 +52,38 @@ class LetterboxDetector(VideoDetector[LetterboxParams]):
         h, w = frame.luma.shape
         self._size = (h, w)
         fraction = 0.0
+        # the run's shapes and its black frames travel with it (Interval.counts), so a short
+        # run that is dropped takes its shapes along
+        counts = {BLACK: 1}
         if frame.bars is not None:  # a black frame shows no bars: the state stays
             top, bottom, left, right = frame.bars
             tb = min(top, bottom) >= self.params.min_bar * h
             lr = min(left, right) >= self.params.min_bar * w
             self._state = tb or lr
+            shape = (top if tb else 0, bottom if tb else 0, left if lr else 0, right if lr else 0)
+            counts = {",".join(map(str, shape)): 1}
             if self._state:
                 active = (h - (top + bottom if tb else 0)) * (w - (left + right if lr else 0))
                 fraction = 1.0 - active / (h * w)
-                self._shapes[
-                    (top if tb else 0, bottom if tb else 0, left if lr else 0, right if lr else 0)
-                ] += 1
         frame.features["bars_ratio"] = fraction
-        self.track(self.tracker.update(self._state, frame.t_s, frame.index, fraction))
+        self.track(
+            self.tracker.update(self._state, frame.t_s, frame.index, fraction, counts=counts)
+        )
 
     def on_run(self, run: Interval) -> None:
         h, w = self._size
-        shape = self._shapes.most_common(1)[0][0] if self._shapes else (0, 0, 0, 0)
-        self._shapes.clear()
+        black = run.counts.pop(BLACK, 0)
+        label = run.counts.most_common(1)[0][0] if run.counts else "0,0,0,0"
+        shape = tuple(int(x) for x in label.split(","))
         top, bottom, left, right = (100 * x / d for x, d in zip(shape, (h, h, w, w), strict=True))
         kind = (
             "letterbox and pillarbox" if (top and left) else ("letterbox" if top else "pillarbox")
         )
+        mean = run.total / max(run.units - black, 1)  # of the frames that show their bars
         self.emit_run(
             run,
             f"Black bars ({kind}: top {top:.0f}%, bottom {bottom:.0f}%, left {left:.0f}%, "
-            f"right {right:.0f}%), {100 * run.mean:.0f}% of the picture.",
-            value=run.mean,
+            f"right {right:.0f}%), {100 * mean:.0f}% of the picture.",
+            value=mean,
             unit="ratio",
         )
