@@ -11,6 +11,11 @@ Library API::
 
     one = streamcheck.analyze_file("clip.mp4", streamcheck.Config())
 
+    report = streamcheck.read_report("report")  # the tables (pyarrow) of a report folder
+    report.files, report.to_pandas("defects")  # pandas with dtype_backend="pyarrow"
+
+    changes = streamcheck.compare_reports("before", "after")  # what changed between two runs
+
 Importing this package does nothing observable and loads no heavy module: the names below are
 imported on first use.
 """
@@ -25,6 +30,8 @@ if TYPE_CHECKING:
     from .config import Config
     from .model import Event, FileResult, Severity, Status
     from .pipeline import analyze_file
+    from .report.diff import Comparison, Tolerance, compare_reports
+    from .report.read import Report, read_report
     from .runner import scan
     from .session import RunOutcome, run
 
@@ -38,17 +45,27 @@ _LAZY = {
     "FileResult": ("model", "FileResult"),
     "Severity": ("model", "Severity"),
     "Status": ("model", "Status"),
+    "read_report": ("report.read", "read_report"),
+    "compare_reports": ("report.diff", "compare_reports"),
+    "Comparison": ("report.diff", "Comparison"),
+    "Tolerance": ("report.diff", "Tolerance"),
+    "Report": ("report.read", "Report"),
 }
 
 __all__ = [
+    "Comparison",
     "Config",
     "Event",
     "FileResult",
+    "Report",
     "RunOutcome",
     "Severity",
     "Status",
+    "Tolerance",
     "__version__",
     "analyze_file",
+    "compare_reports",
+    "read_report",
     "run",
     "scan",
 ]

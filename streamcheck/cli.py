@@ -179,6 +179,15 @@ HtmlOpt = Annotated[
         "per-second plots and thumbnails (implies --thumbnails).",
     ),
 ]
+ToleranceOpt = Annotated[
+    float,
+    typer.Option(
+        "--tolerance",
+        min=0,
+        metavar="S",
+        help="Seconds apart two findings' time spans may be and still be the same finding.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every file as it finishes.")]
 
@@ -268,6 +277,15 @@ def scan(
             "--out (for cron); also resumes a run that was killed.",
         ),
     ] = False,
+    baseline: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            metavar="DIR",
+            help="An accepted earlier report: the exit code counts only findings not in it "
+            "(new, or of a higher severity), as 'streamcheck diff' matches them.",
+        ),
+    ] = None,
+    tolerance: ToleranceOpt = 0.5,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -275,6 +293,7 @@ def scan(
     from rich.console import Console
 
     from .errors import ParameterError, UsageError
+    from .report.diff import Tolerance
     from .report.progress import Progress
     from .report.summary import render_summary
     from .report.text import printable
@@ -310,6 +329,8 @@ def scan(
                 html=html,
                 junit=junit,
                 fail_on=fail_on.value,
+                baseline=baseline,
+                tolerance=Tolerance(time_s=tolerance),
                 stdin=sys.stdin,
                 on_start=progress.start,
                 on_result=progress.advance,
@@ -358,6 +379,10 @@ def scan(
             f"Reports in {out}/ (defects, files, metrics .parquet"
             + (", report.html)" if html else ")")
         )
+    if outcome.baseline is not None and not outcome.interrupted:
+        from .report.diffview import baseline_line
+
+        err.print(baseline_line(outcome.baseline, str(baseline), fail_on.value), soft_wrap=True)
     if outcome.interrupted:
         todo = outcome.files - outcome.kept
         err.print(
@@ -425,6 +450,52 @@ def report(
         Console(stderr=True).print(f"HTML report: {written}")
         return
     render_summary(Console(), read_results(out))
+
+
+@app.command("diff", cls=_Command)
+def diff(
+    old: Annotated[Path, typer.Argument(metavar="OLD_DIR", help="The earlier report folder.")],
+    new: Annotated[Path, typer.Argument(metavar="NEW_DIR", help="The later report folder.")],
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="table: a table of the changes; jsonl: a JSON object per file and per "
+            "changed finding.",
+        ),
+    ] = OutputFormat.table,
+    fail_on: FailOnOpt = FailOn.error,
+    tolerance: ToleranceOpt = 0.5,
+    unchanged: Annotated[
+        bool, typer.Option("--unchanged", help="Also list the findings that did not change.")
+    ] = False,
+) -> None:
+    """What changed between two runs: per file, the findings that are new, resolved or
+    changed (same detector and time, another severity or value).
+
+    Exits 1 when a new finding (or one whose severity rose) is at or above --fail-on, 3 when
+    a file could not be analysed in NEW_DIR that was in OLD_DIR."""
+    from rich.console import Console
+
+    from .report.diff import Tolerance, compare_reports
+    from .report.diffview import diff_lines, render_diff
+    from .report.parquet import FILES_FILE
+
+    for folder in (old, new):
+        if not (folder / FILES_FILE).is_file():
+            raise _fail(f"no streamcheck report in {str(folder)!r} (no {FILES_FILE})")
+    try:
+        comparison = compare_reports(old, new, Tolerance(time_s=tolerance))
+    except (OSError, ValueError) as exc:
+        raise _fail(f"cannot read the reports: {exc}") from None
+    if output_format is OutputFormat.jsonl:
+        for line in diff_lines(comparison, unchanged=unchanged):
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    else:
+        render_diff(Console(), comparison, title=f"{old} → {new}", unchanged=unchanged)
+    raise typer.Exit(comparison.exit_code(fail_on.value))
 
 
 @app.command(cls=_Command)

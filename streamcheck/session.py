@@ -37,7 +37,14 @@ from .errors import UsageError
 from .exitcodes import EXIT_FAILED_FILES, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 from .model import FileResult, Severity, Status
 from .pipeline import failed_result
-from .report.parquet import check_writable, write_reports, write_thumbnails
+from .report.diff import Comparison, Tolerance, compare
+from .report.parquet import (
+    FILES_FILE,
+    check_writable,
+    read_results,
+    write_reports,
+    write_thumbnails,
+)
 from .report.store import (
     PARTS_DIR,
     OutputLock,
@@ -84,15 +91,31 @@ class RunOutcome:
     run_meta: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    baseline: Comparison | None = None
 
     def exit_code(self, fail_on: str = "error") -> int:
         """The exit code of the contract (130 when interrupted; 3 when a report could not be
-        written)."""
+        written). With a baseline, only what is not in it counts: 3 when a file could not be
+        analysed that was analysed (or absent) in the baseline, 1 when a finding at or above
+        ``fail_on`` is new (or its severity rose)."""
         if self.interrupted:
             return EXIT_INTERRUPTED
         if self.problems:
             return EXIT_FAILED_FILES
+        if self.baseline is not None:
+            return self.baseline.exit_code(fail_on)
         return exit_code(self.results, fail_on)
+
+
+def load_baseline(folder: str | os.PathLike[str]) -> list[FileResult]:
+    """The results of the report in ``folder``, for ``run(baseline=...)``; a
+    :class:`UsageError` when there is no readable report there."""
+    if not (Path(folder) / FILES_FILE).is_file():
+        raise UsageError(f"baseline {str(folder)!r}: no streamcheck report there (no {FILES_FILE})")
+    try:
+        return read_results(folder)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"baseline {str(folder)!r} cannot be read: {exc}") from None
 
 
 def prepare(
@@ -136,6 +159,8 @@ def run(
     html: bool = False,
     junit: str | os.PathLike[str] | None = None,
     fail_on: str = "error",
+    baseline: str | os.PathLike[str] | None = None,
+    tolerance: Tolerance | None = None,
     stdin: TextIO | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[FileResult], None] | None = None,
@@ -145,7 +170,10 @@ def run(
     report (``html``), JUnit XML (``junit``, failing at ``fail_on``).
 
     ``incremental``: keep the rows of files already in ``out`` with the same path, size, mtime
-    and configuration, and analyse only the others. ``on_start(n)`` is called with the number
+    and configuration, and analyse only the others. ``baseline``: the folder of an accepted
+    earlier report; the results are compared with it (:mod:`.report.diff`, matched within
+    ``tolerance``) into ``RunOutcome.baseline``, and the exit code counts only what is not in
+    it. ``on_start(n)`` is called with the number
     of files to analyse, ``on_result(result)`` as each finishes (progress display). The other
     options are :func:`streamcheck.runner.scan_files`'s."""
     config = config or Config()
@@ -157,10 +185,11 @@ def run(
         raise UsageError(f"fail_on {fail_on!r}: expected one of {', '.join(FAIL_ON)}")
     if html:
         config = dataclasses.replace(config, thumbnails=True)
+    accepted = load_baseline(baseline) if baseline is not None else None
     files, unreadable = prepare(paths, out=out, junit=junit, stdin=stdin)
     out = Path(out)
     with OutputLock(out):
-        return _run_locked(
+        outcome = _run_locked(
             files,
             unreadable,
             config,
@@ -178,6 +207,9 @@ def run(
             on_start=on_start,
             on_result=on_result,
         )
+    if accepted is not None:
+        outcome.baseline = compare(accepted, outcome.results, tolerance, only_new_files=True)
+    return outcome
 
 
 def _run_locked(
