@@ -39,6 +39,7 @@ from streamcheck.detectors.blockiness import (
     BlockinessDetector,
     BlockinessParams,
     blockiness_score,
+    grid_contrast,
 )
 from streamcheck.detectors.clipping import ClippingDetector, ClippingParams
 from streamcheck.detectors.dc_offset import DcOffsetDetector, DcOffsetParams
@@ -848,7 +849,7 @@ def _nudged(y: np.ndarray, total: int) -> np.ndarray:
 
 def _freeze_run(pictures, params=None, measure=True, **frame_kw):
     det = FreezeDetector(params or FreezeParams(), VIDEO)
-    assert det.needs() == Needs(blocks=True)
+    assert det.needs() == Needs(blocks=True, bars=True, chroma=True)
     frames = [vframe(i, y, **frame_kw) for i, y in enumerate(pictures)]
     return run_video(det, frames, measure=measure)
 
@@ -916,6 +917,47 @@ def test_freeze_size_change_starts_a_new_reference():
     a, b = texture(5), texture(5, shape=(72, 64))
     (ev,) = _freeze_run([a] * 17 + [b] * 3)
     assert (ev.start_s, ev.end_s, ev.frame_end) == (0.0, 2.125, 17)
+
+
+def test_freeze_a_small_moving_region_is_not_frozen():
+    """One 8×8 block of 64 (1.6% of the picture: a live window, a clock) changing by 10 code
+    values moves the whole picture's mean by 0.16 codes, under noise (0.26): the block rule
+    (1.5 codes) keeps it live; the same change spread thinly over the picture is a freeze."""
+    still = texture(11)
+    live = still.copy()
+    live[24:32, 24:32] += 10
+    assert _freeze_run([still, live] * 10) == []
+    assert mean_abs_diff(block_means(live), block_means(still), 255) < FreezeParams().noise
+    (ev,) = _freeze_run([still, live] * 10, FreezeParams(block_noise=10 / 255))
+    assert (ev.start_s, ev.end_s) == (0.0, 2.5)
+    thin = _nudged(still, 640)  # +1 code on 640 samples: ten blocks by one code value
+    assert len(_freeze_run([still, thin] * 10)) == 1
+
+
+def test_freeze_measured_inside_the_active_picture():
+    """A pillarboxed picture (half of it black bars) whose active area changes by 0.4 code
+    values: over the whole frame that is 0.2, under noise; inside the picture it is not."""
+    boxed_still = np.full((64, 64), 16, np.uint8)
+    boxed_still[:, 16:48] = texture(12, shape=(64, 32))
+    changed = boxed_still.copy()
+    changed[:, 16:48] = _nudged(boxed_still[:, 16:48], 820)  # 0.4 codes on average
+    assert _freeze_run([boxed_still, changed] * 10) == []
+    assert len(_freeze_run([boxed_still, changed] * 10, measure=False)) == 1  # bars unknown
+
+
+def test_freeze_colour_changes_are_not_frozen():
+    """Luma constant while the colours change every frame (FFmpeg's FATE mptestsrc stretch):
+    live; the same luma with constant colour is frozen."""
+    y = texture(13)
+    cb, cr = texture(14, shape=(32, 32)), texture(15, shape=(32, 32))
+    shifted = (cb + 20, cr)
+    frames = [(cb, cr), shifted] * 10
+    det = FreezeDetector(FreezeParams(), VIDEO)
+    changing = [vframe(i, y, chroma=c) for i, c in enumerate(frames)]
+    assert run_video(det, changing) == []
+    det = FreezeDetector(FreezeParams(), VIDEO)
+    (ev,) = run_video(det, [vframe(i, y, chroma=(cb, cr)) for i in range(20)])
+    assert (ev.start_s, ev.end_s) == (0.0, 2.5)
 
 
 # ---- decode_error ------------------------------------------------------------------------------
@@ -1169,17 +1211,24 @@ def test_blockiness_min_score_and_rise_ratio_boundaries():
     base, test = scored(1.0), scored(1.7)
     s_base, s_test = blockiness_score(base), blockiness_score(test)
     # exactly at min_score counts; one step above it does not
-    at = BlockinessParams(min_score=s_test)
+    at = BlockinessParams(min_score=s_test, min_contrast=1.0)
     assert len(_blocky_run([base, test], at)[0]) == 1
-    above = BlockinessParams(min_score=float(np.nextafter(s_test, np.inf)))
+    above = BlockinessParams(min_score=float(np.nextafter(s_test, np.inf)), min_contrast=1.0)
     assert _blocky_run([base, test], above)[0] == []
     # rise_ratio: the score must reach baseline × ratio
     ratio = s_test / s_base
     ratio = next(
         r for r in (ratio, np.nextafter(ratio, 0), np.nextafter(ratio, 9)) if s_base * r == s_test
     )
-    assert len(_blocky_run([base, test], BlockinessParams(rise_ratio=float(ratio)))[0]) == 1
-    higher = BlockinessParams(rise_ratio=float(np.nextafter(ratio, np.inf)))
+    assert (
+        len(
+            _blocky_run([base, test], BlockinessParams(rise_ratio=float(ratio), min_contrast=1.0))[
+                0
+            ]
+        )
+        == 1
+    )
+    higher = BlockinessParams(rise_ratio=float(np.nextafter(ratio, np.inf)), min_contrast=1.0)
     assert _blocky_run([base, test], higher)[0] == []
 
 
@@ -1189,13 +1238,35 @@ def test_blockiness_min_score_and_rise_ratio_boundaries():
 def test_blockiness_baseline_length(stream, baseline_s):
     """The baseline is the median of the last baseline_s seconds of frames (5 frames here;
     0.04 s a frame when the stream declares no rate)."""
-    p = BlockinessParams(baseline_s=baseline_s)
+    p = BlockinessParams(baseline_s=baseline_s, min_contrast=1.0)  # the score alone
     # after three frames at 1.0 the baseline of five frames is 1.0: 1.7 is a rise
     events, _ = _blocky_run([2.0] * 8 + [1.0] * 3 + [1.7], p, stream)
     assert [e.frame_start for e in events] == [11]
     # after two it is still 2.0: 2.5 is not a rise (it would be over a 4-frame baseline)
     events, _ = _blocky_run([2.0] * 8 + [1.0] * 2 + [2.5], p, stream)
     assert events == []
+
+
+def test_blockiness_graphics_on_the_grid_are_not_blocking():
+    """Flat boxes and lines whose edges fall on the 8-pixel grid (a lower third, a test card)
+    over a natural picture score high on the grid score, but a step that large between smooth
+    sides is an edge of the content: the grid contrast keeps them out, while real pixelation
+    is confirmed."""
+    nat = scored(1.0)
+    card = nat.copy()
+    for k in range(0, 256, 32):  # boxes and bars on the grid, high contrast
+        card[k : k + 16, 16:240] = 235 if (k // 32) % 2 else 16
+    assert blockiness_score(card) >= 1.6 * blockiness_score(nat)
+    assert grid_contrast(card) < BlockinessParams().min_contrast
+    assert _blocky_run([nat] * 8 + [card] * 8)[0] == []
+    assert grid_contrast(scored(4.0)) >= 3.0
+    (ev,) = _blocky_run([nat] * 8 + [scored(4.0)] * 8)[0]
+    assert ev.frame_start == 8
+    # at exactly min_contrast a frame is confirmed
+    at = BlockinessParams(min_contrast=grid_contrast(scored(4.0)))
+    assert len(_blocky_run([nat] * 8 + [scored(4.0)] * 8, at)[0]) == 1
+    above = BlockinessParams(min_contrast=float(np.nextafter(grid_contrast(scored(4.0)), 9)))
+    assert _blocky_run([nat] * 8 + [scored(4.0)] * 8, above)[0] == []
 
 
 def test_blockiness_merges_blocky_frames_closer_than_the_gap():
@@ -1297,7 +1368,7 @@ def test_blockiness_score_of_a_picture_one_row_high():
 
 
 def test_blockiness_baseline_of_one_frame_and_no_warnings():
-    p = BlockinessParams(baseline_s=0.125)  # one frame
+    p = BlockinessParams(baseline_s=0.125, min_contrast=1.0)  # one frame, the score alone
     events, _ = _blocky_run([2.0] * 3 + [1.0, 1.7], p)
     assert [e.frame_start for e in events] == [4]
     with warnings.catch_warnings():
@@ -2290,11 +2361,19 @@ def test_phase_quiet_windows_do_not_count():
     one_quiet = pair(2.8, -1.0)
     one_quiet[0] *= 0.03
     assert _phase(one_quiet) == []
-    # a quiet window inside the stretch ends it
+    # a quiet window inside the stretch (a pause) is bridged when the signal after it is
+    # still out of phase; a quiet stretch longer than 2 s ends it where the quiet began
     x = np.concatenate([pair(2.0, -1.0), pair(0.4, -1.0, level=0.001), pair(2.0, -1.0)], axis=1)
+    (a,) = _phase(x, block=400)
+    assert (a.start_s, a.end_s, a.value) == (0.0, 4.4, -1.0)
+    x = np.concatenate([pair(2.0, -1.0), pair(2.4, -1.0, level=0.001), pair(2.0, -1.0)], axis=1)
     a, b = _phase(x, block=400)
     assert (a.start_s, a.end_s) == (0.0, 2.0)
-    assert (b.start_s, b.end_s) == (2.4, 4.4)
+    assert (b.start_s, b.end_s) == (4.4, 6.4)
+    # a pause followed by in-phase sound: the stretch ended where the pause began
+    x = np.concatenate([pair(2.0, -1.0), pair(0.8, -1.0, level=0.001), pair(2.0, 0.9)], axis=1)
+    (a,) = _phase(x, block=400)
+    assert (a.start_s, a.end_s) == (0.0, 2.0)
 
 
 def test_phase_polarity_and_the_whole_file():

@@ -4,28 +4,43 @@ Each frame is compared with the *first* frame of the candidate freeze (the refer
 its predecessor, so a picture drifting slowly (a slow pan) never accumulates into a freeze. A
 frame that differs becomes the new reference.
 
-The score is the mean absolute difference of the two pictures' *block means* (8×8 blocks of the
-frame's shared subsample: a thumbnail about 40–50 blocks wide), as a fraction of the code range;
-at or below ``noise`` (0.001 = freezedetect's −60 dB) the frame is frozen. freezedetect compares
-raw pixels, and a held frame does not stay bit-identical after lossy coding: each keyframe or
+The pictures are compared by their *block means* (8×8 blocks of the frame's shared subsample: a
+thumbnail about 40–50 blocks wide), as fractions of the code range. freezedetect compares raw
+pixels, and a held frame does not stay bit-identical after lossy coding: each keyframe or
 golden-frame refresh re-quantises its texture. On our fixtures a held picture moved by up to
 1.2 code values (MPEG-2 at 4 Mbit/s, 0.0047 of the range) and 1.07 (AV1) on raw pixels, far past
 −60 dB, while block means stayed within 0.25 and 0.19: codecs keep block averages (the DC) and
-re-quantise the detail. Real motion, even a pan of half a pixel per frame, moves block means by
-several code values, and sensor noise that survives coding (σ of a few codes) by 0.3 to 0.75,
-so neither is taken for a freeze.
+re-quantise the detail. A frame is the same picture when all of these hold:
+
+- the mean difference of the luma block means **inside the active picture** (black bars of a
+  letterboxed or pillarboxed picture left out: they never change and would dilute a change of
+  the picture) is at most ``noise`` (0.001 = freezedetect's −60 dB);
+- **no single block** moved by more than ``block_noise`` (1.5 code values at 8 bits): a small
+  live window over a still background (picture-in-picture, 8% of the frame), a running clock
+  or a person moving in a static shot changes a few blocks by several code values while the
+  whole picture's mean moves less than ``noise``; encoder refreshes of a held picture stay
+  within 0.25 code values per block;
+- the **colour** did not change: the same two tests on the block means of both chroma planes
+  (FFmpeg's FATE freezedetect test has a stretch whose luma is constant while its colours
+  change every frame). Chroma is read only when the luma says frozen, so moving pictures pay
+  one small copy of each chroma plane's subsample for the reference.
+
+Real motion, even a pan of half a pixel per frame, moves block means by several code values,
+and sensor noise that survives coding (σ of a few codes) by 0.3 to 0.75, so neither is taken
+for a freeze.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from ..model import Needs, StreamInfo, VideoFrame
 from .base import ParamsBase, VideoDetector, param, severity_param
 from .intervals import Interval, RunTracker
-from .planes import block_means, mean_abs_diff
+from .planes import BLOCK, block_means
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,14 @@ class FreezeParams(ParamsBase):
         help="Largest mean absolute difference of 8×8 block means of luma (fraction of the code "
         "range) that still counts as the same picture.",
         mirrors="freezedetect n=-60dB",
-        maximum=1.0,
+        maximum=0.05,
+    )
+    block_noise: float = param(
+        0.006,
+        unit="ratio",
+        help="Largest change of one 8×8 block mean (luma or chroma, fraction of the code range) "
+        "that still counts as the same picture: a small moving region is not a freeze.",
+        maximum=0.5,
     )
     severity: str = severity_param("error")
 
@@ -56,17 +78,33 @@ class FreezeDetector(VideoDetector[FreezeParams]):
         self._ref: np.ndarray | None = None
         self._ref_t = 0.0
         self._ref_index = 0
+        self._ref_bars: tuple[int, int, int, int] | None = None
+        self._ref_chroma: tuple[np.ndarray, np.ndarray] | None = None
 
     def needs(self) -> Needs:
-        return Needs(blocks=True)
+        return Needs(blocks=True, bars=True, chroma=True)
+
+    def _same(self, a: np.ndarray, b: np.ndarray, code_max: int) -> bool:
+        """Are two block-mean pictures (of the active area) the same picture?"""
+        if a.shape != b.shape or a.size == 0:
+            return False
+        diff = cv2.absdiff(a, b)
+        p = self.params
+        return float(diff.mean()) <= p.noise * code_max and float(diff.max()) <= (
+            p.block_noise * code_max
+        )
 
     def update(self, frame: VideoFrame) -> None:
         means = frame.blocks if frame.blocks is not None else block_means(frame.small)
+        means = _active(means, frame.bars)
         ref = self._ref
-        if ref is None or ref.shape != means.shape:
-            frozen = False
-        else:
-            frozen = mean_abs_diff(means, ref, frame.code_max) <= self.params.noise
+        frozen = ref is not None and self._same(means, ref, frame.code_max)
+        if frozen and frame.chroma is not None and self._ref_chroma is not None:
+            chroma = _chroma_means(self._chroma_small(frame), frame.bars)
+            ref_chroma = _chroma_means(self._ref_chroma, self._ref_bars)
+            frozen = all(
+                self._same(c, r, frame.code_max) for c, r in zip(chroma, ref_chroma, strict=True)
+            )
         if frozen:
             if not self.tracker.active:  # the freeze began at the reference frame
                 self.track(self.tracker.update(True, self._ref_t, self._ref_index))
@@ -76,6 +114,41 @@ class FreezeDetector(VideoDetector[FreezeParams]):
             self._ref = means
             self._ref_t = frame.t_s
             self._ref_index = frame.index
+            self._ref_bars = frame.bars
+            self._ref_chroma = self._chroma_small(frame) if frame.chroma is not None else None
+
+    @staticmethod
+    def _chroma_small(frame: VideoFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Both chroma planes subsampled to the luma subsample's size (copies: the decoder
+        reuses its planes)."""
+        assert frame.chroma is not None
+        h, w = frame.small.shape
+        out = []
+        for plane in frame.chroma:
+            ry = max(1, round(plane.shape[0] / h))
+            rx = max(1, round(plane.shape[1] / w))
+            out.append(np.ascontiguousarray(plane[::ry, ::rx][:h, :w]))
+        return out[0], out[1]
 
     def on_run(self, run: Interval) -> None:
         self.emit_run(run, f"Picture frozen for {run.duration_s:.2f} s ({run.units} frames).")
+
+
+def _active(means: np.ndarray, bars: tuple[int, int, int, int] | None) -> np.ndarray:
+    """The block means inside the active picture: blocks that overlap a black bar (``bars``
+    in subsample rows/columns, as the measure step finds them) left out; all of them when the
+    picture is black (``bars`` None) or would keep no block."""
+    if not bars or not any(bars):
+        return means
+    top, bottom, left, right = (-(-x // BLOCK) for x in bars)  # blocks touching a bar
+    h, w = means.shape
+    if top + bottom >= h or left + right >= w:
+        return means
+    return means[top : h - bottom, left : w - right]
+
+
+def _chroma_means(
+    planes: tuple[np.ndarray, np.ndarray], bars: tuple[int, int, int, int] | None
+) -> list[np.ndarray]:
+    """Block means of the active area of both chroma subsamples (as for luma)."""
+    return [_active(block_means(p), bars) for p in planes]

@@ -4,7 +4,10 @@ The correlation of each stereo pair (L/R; the surround pairs of 5.1) is measured
 ``window_s`` where both channels carry signal (RMS above ``min_level_dbfs``): +1 for mono-like,
 about 0 for wide or unrelated content, −1 for a pair in opposite phase, which cancels on a mono
 downmix. Correlation below ``max_correlation`` (−0.3) for at least ``min_duration_s`` is a
-finding, value = mean correlation over it. A stretch whose mean correlation is
+finding, value = mean correlation over it. Windows without signal (the pauses of speech)
+are no evidence either way: a stretch runs across up to :data:`BRIDGE_S` of them when the
+next window with signal is still out of phase, and otherwise ends where the quiet began. A
+stretch whose mean correlation is
 :data:`POLARITY_CORRELATION` (−0.95) or lower is one signal with one channel's polarity
 inverted, and the detail says so (and "the whole file" when it covers 90% or more of the
 windows with signal). Runs on each audio programme; findings are reported at the end of the
@@ -26,6 +29,9 @@ PAIRS = (("FL", "FR"), ("SL", "SR"), ("BL", "BR"))
 # a pair this close to −1 is one signal with one channel's polarity inverted (a wiring or
 # editing fault), not a wide mix: said so
 POLARITY_CORRELATION = -0.95
+# a stretch goes on across windows without signal (pauses between sentences, a rest in music)
+# of up to this long; a longer quiet ends it where the quiet began
+BRIDGE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class PhaseDetector(ProgrammeDetector[PhaseParams]):
         self._index = 0
         self._runs: list[tuple[int, Interval]] = []  # reported at the end: whole-file notes
         self._rate = 0
+        self._quiet_since: list[float | None] = [None] * n  # a quiet stretch inside a run
 
     def update(self, block: AudioBlock) -> None:
         if not self.pairs and not self.names and block.samples.shape[0] >= 2:
@@ -118,11 +125,21 @@ class PhaseDetector(ProgrammeDetector[PhaseParams]):
                 r = lr / np.sqrt(ll * rr)
                 self._signal_windows[k] += 1
                 self._total[k] += (lr, ll, rr)
-                self._keep(
-                    k, tracker.update(r < self.params.max_correlation, start, self._index, r)
-                )
-            else:
-                self._keep(k, tracker.update(False, start, self._index))
+                out = r < self.params.max_correlation
+                quiet = self._quiet_since[k]
+                if not out and quiet is not None:  # the stretch ended where the quiet began
+                    self._keep(k, tracker.update(False, quiet))
+                self._keep(k, tracker.update(out, start, self._index, r))
+                self._quiet_since[k] = None
+            elif tracker.active:
+                # a window without signal on both channels (a pause in speech) is no evidence:
+                # the stretch goes on across it if the next window with signal is out of phase
+                quiet = self._quiet_since[k]
+                if quiet is None:
+                    self._quiet_since[k] = start
+                elif end_t - quiet > BRIDGE_S:
+                    self._keep(k, tracker.update(False, quiet))
+                    self._quiet_since[k] = None
         self._acc[:] = 0
         self._count = 0
         self._win_t = end_t
@@ -136,7 +153,9 @@ class PhaseDetector(ProgrammeDetector[PhaseParams]):
         if self._rate and self._count >= 0.25 * self.params.window_s * self._rate:
             self._close_window(end_s, self._count)
         for k, tracker in enumerate(self.trackers):
-            self._keep(k, tracker.finish(self._win_t if self._win_t is not None else end_s))
+            quiet = self._quiet_since[k]
+            end = quiet if quiet is not None else self._win_t
+            self._keep(k, tracker.finish(end if end is not None else end_s))
         for k, run in self._runs:
             self._emit(k, run)
 
