@@ -179,6 +179,15 @@ HtmlOpt = Annotated[
         "per-second plots and thumbnails (implies --thumbnails).",
     ),
 ]
+PrometheusOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        metavar="FILE",
+        help="Also write the run's figures (files by status, findings by detector and "
+        "severity, media and CPU seconds, end time) for node_exporter's textfile collector "
+        "(a .prom file, replaced atomically).",
+    ),
+]
 ToleranceOpt = Annotated[
     float,
     typer.Option(
@@ -286,6 +295,7 @@ def scan(
         ),
     ] = None,
     tolerance: ToleranceOpt = 0.5,
+    prometheus: PrometheusOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -331,6 +341,7 @@ def scan(
                 fail_on=fail_on.value,
                 baseline=baseline,
                 tolerance=Tolerance(time_s=tolerance),
+                prometheus=prometheus,
                 stdin=sys.stdin,
                 on_start=progress.start,
                 on_result=progress.advance,

@@ -123,6 +123,7 @@ def prepare(
     *,
     out: str | os.PathLike[str],
     junit: str | os.PathLike[str] | None = None,
+    prometheus: str | os.PathLike[str] | None = None,
     stdin: TextIO | None = None,
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """The media files named by ``paths`` and the folders that could not be listed (path,
@@ -137,13 +138,19 @@ def prepare(
         raise UsageError(
             f"output folder {str(out)!r} is not writable: {exc.strerror or exc}"
         ) from None
-    if junit is not None:
-        folder = Path(junit).parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-            raise UsageError(f"--junit {str(junit)!r}: folder {str(folder)!r} is not writable")
-        if Path(junit).is_dir():
-            raise UsageError(f"--junit {str(junit)!r} is a folder; name a file")
+    for option, target in (("--junit", junit), ("--prometheus", prometheus)):
+        if target is not None:
+            check_file_writable(option, target)
     return files, unreadable
+
+
+def check_file_writable(option: str, target: str | os.PathLike[str]) -> None:
+    """A :class:`UsageError` unless a file can be written (renamed into place) at ``target``."""
+    folder = Path(target).parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {str(target)!r}: folder {str(folder)!r} is not writable")
+    if Path(target).is_dir():
+        raise UsageError(f"{option} {str(target)!r} is a folder; name a file")
 
 
 def run(
@@ -161,6 +168,7 @@ def run(
     fail_on: str = "error",
     baseline: str | os.PathLike[str] | None = None,
     tolerance: Tolerance | None = None,
+    prometheus: str | os.PathLike[str] | None = None,
     stdin: TextIO | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[FileResult], None] | None = None,
@@ -173,7 +181,8 @@ def run(
     and configuration, and analyse only the others. ``baseline``: the folder of an accepted
     earlier report; the results are compared with it (:mod:`.report.diff`, matched within
     ``tolerance``) into ``RunOutcome.baseline``, and the exit code counts only what is not in
-    it. ``on_start(n)`` is called with the number
+    it. ``prometheus``: also write the run's figures for node_exporter's textfile collector
+    there (:mod:`.report.prometheus`). ``on_start(n)`` is called with the number
     of files to analyse, ``on_result(result)`` as each finishes (progress display). The other
     options are :func:`streamcheck.runner.scan_files`'s."""
     config = config or Config()
@@ -186,7 +195,7 @@ def run(
     if html:
         config = dataclasses.replace(config, thumbnails=True)
     accepted = load_baseline(baseline) if baseline is not None else None
-    files, unreadable = prepare(paths, out=out, junit=junit, stdin=stdin)
+    files, unreadable = prepare(paths, out=out, junit=junit, prometheus=prometheus, stdin=stdin)
     out = Path(out)
     with OutputLock(out):
         outcome = _run_locked(
@@ -209,7 +218,29 @@ def run(
         )
     if accepted is not None:
         outcome.baseline = compare(accepted, outcome.results, tolerance, only_new_files=True)
+    if prometheus is not None:
+        write_run_figures(prometheus, outcome, fail_on)
     return outcome
+
+
+def write_run_figures(
+    path: str | os.PathLike[str], outcome: RunOutcome, fail_on: str = "error"
+) -> None:
+    """The monitoring file of a finished run (a failure to write it is one of the run's
+    problems)."""
+    from .report.prometheus import RunFigures, write_prometheus
+
+    figures = RunFigures.of(
+        outcome.results,
+        kept=outcome.kept,
+        wall_s=outcome.wall_s,
+        exit_code=outcome.exit_code(fail_on),
+        end_time=time.time(),
+    )
+    try:
+        write_prometheus(path, figures)
+    except OSError as exc:
+        outcome.problems.append(f"could not write {path}: {exc.strerror or exc}")
 
 
 def _run_locked(
