@@ -61,17 +61,21 @@ class _VideoSeconds:
         self.counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def add(self, frame: VideoFrame) -> None:
-        sec = max(0, math.floor(frame.t_s))
-        sums, counts = self.sums[sec], self.counts[sec]
         for name, value in frame.features.items():
-            rule = self.rules.get(name, "mean")
-            if rule == "mean" or not counts[name]:
-                sums[name] = sums[name] + value if rule == "mean" else value
-            elif rule == "max":
-                sums[name] = max(sums[name], value)
-            else:
-                sums[name] = min(sums[name], value)
-            counts[name] += 1
+            self.add_value(frame.t_s, name, value)
+
+    def add_value(self, t_s: float, name: str, value: float) -> None:
+        """One value of feature ``name`` at ``t_s`` s, merged into its second by its rule."""
+        sec = max(0, math.floor(t_s))
+        sums, counts = self.sums[sec], self.counts[sec]
+        rule = self.rules.get(name, "mean")
+        if rule == "mean" or not counts[name]:
+            sums[name] = sums[name] + value if rule == "mean" else value
+        elif rule == "max":
+            sums[name] = max(sums[name], value)
+        else:
+            sums[name] = min(sums[name], value)
+        counts[name] += 1
 
     def value(self, sec: int, metric: Metric) -> float | None:
         counts = self.counts.get(sec)
@@ -133,6 +137,11 @@ class MetricsRecorder:
 
     def add_video(self, frame: VideoFrame, stream_index: int) -> None:
         self._video[stream_index].add(frame)
+
+    def add_late(self, stream_index: int, t_s: float, name: str, value: float) -> None:
+        """A value of a video-row metric measured over a stretch that ended later (an A/V
+        window's offset), placed at ``t_s`` s on the video stream's rows."""
+        self._video[stream_index].add_value(t_s, name, value)
 
     def add_audio(self, block: AudioBlock) -> None:
         if block.n:

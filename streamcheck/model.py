@@ -424,6 +424,7 @@ class FileInfo:
     true_peak_dbtp: float | None = None
     loudness_start_s: float | None = None
     start_timecode: str | None = None
+    av_sync_s: float | None = None  # the first audio stream's, measured from the content
 
 
 @dataclass

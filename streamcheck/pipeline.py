@@ -19,7 +19,15 @@ from functools import reduce
 from .audio_chain import ProgrammeChain, flatten, true_peak_dbtp
 from .config import Config, sidecar_expected
 from .decode import DecodeStats, Media, describe_error, iter_decoded, open_media
-from .detectors import REGISTRY, AnyFileDetector, AnyStreamDetector, FileDetector, StreamDetector
+from .detectors import (
+    REGISTRY,
+    AnyFileDetector,
+    AnyPairDetector,
+    AnyStreamDetector,
+    FileDetector,
+    PairDetector,
+    StreamDetector,
+)
 from .errors import MediaOpenError, ParameterError
 from .events import finalize
 from .measure import VideoMeasure
@@ -114,10 +122,12 @@ def _timed(result: FileResult, wall0: float, cpu0: float) -> FileResult:
 @dataclass
 class Detectors:
     """The configured detectors of one file: for its video stream, for each audio stream (by
-    index), for each audio programme (by name) and for the file."""
+    index), for its video stream with each audio stream (by the audio stream's index), for
+    each audio programme (by name) and for the file."""
 
     video: list[AnyStreamDetector] = field(default_factory=list)
     audio: dict[int, list[AnyStreamDetector]] = field(default_factory=dict)
+    pair: dict[int, list[AnyPairDetector]] = field(default_factory=dict)
     programme: dict[str, list[AnyStreamDetector]] = field(default_factory=dict)
     file: list[AnyFileDetector] = field(default_factory=list)
 
@@ -126,7 +136,9 @@ def build_detectors(
     config: Config, media: Media, programmes: Sequence[Programme] = ()
 ) -> Detectors:
     """The configured detectors of ``media`` (and of its audio ``programmes``)."""
-    dets = Detectors(audio={s.index: [] for s in media.audio})
+    dets = Detectors(
+        audio={s.index: [] for s in media.audio}, pair={s.index: [] for s in media.audio}
+    )
     dets.programme = {p.name: [] for p in programmes}
     for name in config.detectors:
         cls, params = REGISTRY[name], config.params_for(name)
@@ -139,6 +151,10 @@ def build_detectors(
         if cls.kind in ("audio", "av"):
             for s in media.audio:
                 dets.audio[s.index].append(cls(params, media.info_of(s)))
+        if issubclass(cls, PairDetector) and media.video is not None:
+            video = media.info_of(media.video)
+            for s in media.audio:
+                dets.pair[s.index].append(cls(params, media.info_of(s), video))
         if cls.kind == "programme":
             for p in programmes:
                 dets.programme[p.name].append(cls(params, p.info()))
@@ -182,7 +198,8 @@ def _run(
         tracks = [media.info_of(s) for s in media.audio]
         programmes, notes = plan(tracks, config.programmes, config.programme_default)
         dets = build_detectors(config, media, programmes)
-        video_needs = needs_of(dets.video)
+        pairs = [d for ds in dets.pair.values() for d in ds]
+        video_needs = needs_of([*dets.video, *pairs])
         measure = VideoMeasure(video_needs, metrics=config.metrics)
         thumbs = ThumbnailKeeper(path) if config.thumbnails and media.video is not None else None
         # stretches declared as there on purpose as a whole (no detector named: bars and
@@ -204,12 +221,16 @@ def _run(
                 measure.update(item)
                 for det in dets.video:
                     det.update(item)
+                for det in pairs:
+                    det.update(item)
                 if thumbs is not None:
                     thumbs.update(item, dets.video)
                 if recorder is not None:
                     recorder.add_video(item, media.video.index if media.video else 0)
             elif isinstance(item, AudioBlock):
                 for det in dets.audio[item.stream_index]:
+                    det.update(item)
+                for det in dets.pair[item.stream_index]:
                     det.update(item)
                 for chain in chains:
                     chain.add(item, recorder)
@@ -225,6 +246,13 @@ def _run(
             end = stats.streams[idx].end_s or stats.end_s
             for det in audio_dets:
                 events += det.finish(end)
+        for idx, pair_dets in dets.pair.items():
+            end = stats.streams[idx].end_s or stats.end_s
+            for det in pair_dets:
+                events += det.finish(end)
+                if recorder is not None and media.video is not None and idx == media.audio[0].index:
+                    for t_s, name, value in det.late_metrics():
+                        recorder.add_late(media.video.index, t_s, name, value)
         found_leaders = leaders_in(events)
         for start, end in sorted({(x.start_s, x.end_s) for x in found_leaders}):
             for chain in chains:
@@ -258,12 +286,15 @@ def _run(
     duration = info.duration_s or 0.0
     data_ends = _data_end(stats, declared)
     result.streams = stream_rows(rows, stats, programme_facts)
-    for det in [*dets.video, *(d for ds in dets.audio.values() for d in ds)]:
+    paired = [d for ds in dets.pair.values() for d in ds]
+    for det in [*dets.video, *(d for ds in dets.audio.values() for d in ds), *paired]:
         facts_of = det.stream_facts()  # what a detector measured about its stream
         for row in result.streams:
             if facts_of and row.stream_index == det.stream_index and row.kind != "programme":
                 for key, value in facts_of.items():
                     setattr(row, key, value)
+    first_audio = next((r for r in result.streams if r.kind == "audio"), None)
+    info.av_sync_s = first_audio.av_sync_s if first_audio is not None else None
     info.start_timecode = declared_timecode or stats.gop_timecode
     for row in result.streams:
         if row.kind == "video" and row.stream_index == video_index:

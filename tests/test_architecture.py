@@ -132,8 +132,11 @@ def test_metric_columns_are_what_is_declared_and_all_are_filled(analysed):
         for metric in cls.publishes:
             assert metric.name in declared, cls.name
     metrics = analysed("letterbox_mp4").result.metrics
+    # null where the content gives no confident evidence (never a guess); tests/test_av_sync.py
+    # checks it is filled on a file that gives some
+    evidence_only = {"sync_offset_s"}
     for name in declared:
-        assert any(v is not None for v in metrics[name]), name
+        assert name in evidence_only or any(v is not None for v in metrics[name]), name
 
 
 # ---- layers ------------------------------------------------------------------------------------

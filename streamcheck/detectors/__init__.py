@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from .av_sync import AvSyncDetector
 from .bars_tone import BarsToneDetector
-from .base import Detector, FileDetector, Kind, Metric, ParamsBase, StreamDetector
+from .base import (
+    Detector,
+    FileDetector,
+    Kind,
+    Metric,
+    PairDetector,
+    ParamsBase,
+    StreamDetector,
+)
 from .black import BlackDetector
 from .blockiness import BlockinessDetector
 from .clipping import ClippingDetector
@@ -36,6 +45,7 @@ from .timestamp_gap import TimestampGapDetector
 AnyDetector = Detector[Any]
 AnyStreamDetector = StreamDetector[Any]
 AnyFileDetector = FileDetector[Any]
+AnyPairDetector = PairDetector[Any]
 
 REGISTRY: dict[str, type[AnyDetector]] = {
     cls.name: cls
@@ -60,6 +70,7 @@ REGISTRY: dict[str, type[AnyDetector]] = {
         DcOffsetDetector,
         DualMonoDetector,
         AvOffsetDetector,
+        AvSyncDetector,
         DurationMismatchDetector,
         MissingStreamDetector,
         SpecDetector,
@@ -89,11 +100,13 @@ __all__ = [
     "RULES",
     "AnyDetector",
     "AnyFileDetector",
+    "AnyPairDetector",
     "AnyStreamDetector",
     "Detector",
     "FileDetector",
     "Kind",
     "Metric",
+    "PairDetector",
     "ParamsBase",
     "Rule",
     "StreamDetector",

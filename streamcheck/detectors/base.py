@@ -2,8 +2,10 @@
 state machine.
 
 A detector declares everything about itself in its class: ``name``, ``kind`` (what it sees:
-``video`` frames of the first video stream, ``audio`` blocks of each audio stream, ``av`` both,
-``file`` the :class:`~streamcheck.model.FileFacts` once after decoding), ``description``, its
+``video`` frames of the first video stream, ``audio`` blocks of each audio stream, ``av`` both
+(one instance per stream, fed separately), ``pair`` the first video stream and one audio
+stream together (one instance per audio stream, fed both in decode order), ``file`` the
+:class:`~streamcheck.model.FileFacts` once after decoding), ``description``, its
 ``Params`` (each field declared with :func:`param`: default, unit, bounds, meaning and the
 FFmpeg/EBU option it mirrors; validated by :class:`ParamsBase`), the shared measurements it
 needs from the measure step (:meth:`StreamDetector.needs`), the per-second metric columns it
@@ -31,9 +33,11 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from ..model import Event, FileFacts, Needs, Severity, StreamInfo
 from .intervals import Interval, RunTracker
 
-# video: the first video stream; audio: each audio stream (track); av: both; programme: each
-# audio programme (tracks measured together); file: once per file, after decoding
-Kind = Literal["video", "audio", "av", "programme", "file"]
+# video: the first video stream; audio: each audio stream (track); av: both, one instance per
+# stream; pair: one instance per audio stream that sees the first video stream's pictures and
+# that stream's blocks together; programme: each audio programme (tracks measured together);
+# file: once per file, after decoding
+Kind = Literal["video", "audio", "av", "pair", "programme", "file"]
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -298,7 +302,7 @@ class StreamDetector(Detector[P]):
         """The finding of a closed run. ``value`` defaults to its duration in seconds; runs of
         video frames (runs with unit indices, of a detector that sees video) carry their frame
         numbers."""
-        video = self.kind in ("video", "av") and run.first >= 0
+        video = self.kind in ("video", "av", "pair") and run.first >= 0
         return self.emit(
             run.start_s,
             run.end_s,
@@ -321,6 +325,27 @@ class AudioDetector(StreamDetector[P]):
     """A detector of each audio stream's blocks."""
 
     kind: ClassVar[Kind] = "audio"
+
+
+class PairDetector(StreamDetector[P]):
+    """A detector of sound against picture: one instance per audio stream (``self.stream``,
+    whose index its findings carry), fed both the first video stream's pictures
+    (``self.video``) and that audio stream's blocks through :meth:`update`, in decode order
+    (the container's interleaving: either may run a little ahead of the other). Its
+    :meth:`needs` apply to the pictures. Values it can only decide once a stretch has passed
+    (a window's measurement) reach metrics.parquet through :meth:`late_metrics`."""
+
+    kind: ClassVar[Kind] = "pair"
+
+    def __init__(self, params: P, stream: StreamInfo, video: StreamInfo) -> None:
+        super().__init__(params, stream)
+        self.video = video
+
+    def late_metrics(self) -> list[tuple[float, str, float]]:
+        """(time s, metric name, value) of its published metrics, asked for after
+        :meth:`finish`; recorded on the video stream's rows of metrics.parquet, merged per
+        second by the metric's rule."""
+        return []
 
 
 class ProgrammeDetector(StreamDetector[P]):

@@ -95,6 +95,7 @@ def _file_rows(results: Iterable[FileResult], config_digest: str | None) -> dict
             "true_peak_dbtp": i.true_peak_dbtp,
             "loudness_start_s": i.loudness_start_s,
             "start_timecode": i.start_timecode,
+            "av_sync_s": i.av_sync_s,
             "defects": len(r.events),
             "worst_severity": worst.value if worst else None,
             "wall_s": r.wall_s,

@@ -51,6 +51,7 @@ FILES = pa.schema(
         pa.field("true_peak_dbtp", pa.float64()),
         pa.field("loudness_start_s", pa.float64()),
         pa.field("start_timecode", pa.string()),
+        pa.field("av_sync_s", pa.float64()),
         pa.field("defects", pa.int32(), nullable=False),
         pa.field("worst_severity", pa.string()),
         pa.field("wall_s", pa.float64(), nullable=False),
