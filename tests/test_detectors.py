@@ -922,7 +922,7 @@ def test_freeze_size_change_starts_a_new_reference():
 def test_freeze_a_small_moving_region_is_not_frozen():
     """One 8×8 block of 64 (1.6% of the picture: a live window, a clock) changing by 10 code
     values moves the whole picture's mean by 0.16 codes, under noise (0.26): the block rule
-    (1.5 codes) keeps it live; the same change spread thinly over the picture is a freeze."""
+    (3.5 codes) keeps it live; the same change spread thinly over the picture is a freeze."""
     still = texture(11)
     live = still.copy()
     live[24:32, 24:32] += 10
@@ -1826,6 +1826,22 @@ def loud(channels: int, seconds: float, level: float = 0.1, seed: int = 0) -> np
 def _silence(x, params=None, stream=STEREO, block=256, end=None):
     det = SilenceDetector(params or SilenceParams(), stream)
     return feed_audio(det, x, SR, block, end=end)
+
+
+@pytest.mark.parametrize("block", [100, 256, 8000])
+def test_silence_over_a_hiss_floor(block):
+    """Hiss at -70 dBFS RMS has peaks above -60 dBFS (a sample-peak rule misses it): silent by
+    the RMS of its 10 ms windows, to the window; a floor at -55 dBFS RMS is sound."""
+    rng = np.random.default_rng(3)
+    x = loud(2, 8.0)
+    hiss = rng.normal(0.0, 10 ** (-70 / 20), (2, 4000)).astype(np.float32)
+    assert 20 * np.log10(np.abs(hiss).max()) > -60  # its peaks cross the threshold
+    x[:, 2000:6000] = hiss
+    (ev,) = _silence(x, block=block)
+    assert ev.channel is None
+    assert ev.start_s == pytest.approx(2.0, abs=0.010) and ev.end_s == pytest.approx(6.0, abs=0.010)
+    x[:, 2000:6000] = hiss * 10 ** (15 / 20)  # -55 dBFS RMS: room tone, not silence
+    assert _silence(x, block=block) == []
 
 
 @pytest.mark.parametrize("block", [100, 256, 8000])

@@ -1,10 +1,15 @@
 """`silence`: every channel below a level for a while (FFmpeg's silencedetect, exact start).
 
-Decided per sample, like silencedetect: the mix is quiet while no sample of any channel reaches
-``noise_dbfs``; a quiet stretch of at least ``min_duration_s`` is a finding. Start and end are
-exact to the sample (silencedetect reports the start ``d`` seconds late and never closes a
-silence that lasts to the end of the file). −60 dBFS for 2 s are silencedetect's defaults:
-quiet speech (−45 dBFS) and the pauses between sentences stay well clear of both.
+A sample is quiet when it is below ``noise_dbfs`` itself (silencedetect's rule, which keeps
+the edges of digital silence exact to the sample), or when the RMS level of the 10 ms
+(:data:`RMS_WINDOW_S`) window it lies in is below ``noise_dbfs``: a floor of hiss at −70 dBFS
+RMS is silence in practice, but its peaks reach about −58 dBFS, so a sample-peak test alone (and
+silencedetect) misses it. The mix is quiet while every channel is; a quiet stretch of at least
+``min_duration_s`` is a finding. Over a noise floor the edges are exact to the window (10 ms).
+silencedetect reports the start ``d`` seconds late and never closes a silence that lasts to
+the end of the file; ours are the true start and end. −60 dBFS for 2 s are silencedetect's
+defaults: quiet speech (−45 dBFS), room tone (−55 dBFS and up) and the pauses between
+sentences stay well clear of both.
 
 Per channel too: one channel quiet by the same rule while the mix is not (a muted or lost
 channel) is a finding with ``channel`` set, for the part of it outside whole-mix silence. The
@@ -28,7 +33,8 @@ class SilenceParams(ParamsBase):
     noise_dbfs: float = param(
         -60.0,
         unit="dBFS",
-        help="Samples below this level (all channels) are silent.",
+        help="Level below which sound is silent: a sample, or the RMS of its 10 ms window "
+        "(all channels).",
         mirrors="silencedetect n=-60dB",
         minimum=-200.0,
         maximum=0.0,
@@ -39,6 +45,29 @@ class SilenceParams(ParamsBase):
     per_channel: bool = param(True, unit=None, help="Also report single muted channels.")
     ignore_lfe: bool = param(True, unit=None, help="Do not report a quiet LFE channel.")
     severity: str = severity_param("warning")
+
+
+RMS_WINDOW_S = 0.010  # seconds: short enough for sharp edges, long enough for a steady RMS
+
+
+def quiet_samples(
+    samples: np.ndarray, magnitude: np.ndarray, threshold: float, sr: int
+) -> np.ndarray:
+    """(channels, n) bool: below ``threshold`` (linear) as a sample, or by the RMS of its
+    :data:`RMS_WINDOW_S` window (windows from the block's first sample; a short last window
+    on its own)."""
+    quiet = magnitude < threshold
+    n = samples.shape[1]
+    w = max(1, round(RMS_WINDOW_S * sr))
+    for lo in (0, n // w * w) if n % w else (0,):
+        hi = n // w * w if lo == 0 else n
+        if hi <= lo:
+            continue
+        width = w if lo == 0 else hi - lo
+        part = samples[:, lo:hi].reshape(samples.shape[0], -1, width)
+        power = np.mean(np.square(part, dtype=np.float32), axis=2)
+        quiet[:, lo:hi] |= np.repeat(power < threshold * threshold, width, axis=1)
+    return quiet
 
 
 class _Quiet:
@@ -79,7 +108,7 @@ class SilenceDetector(AudioDetector[SilenceParams]):
 
     def update(self, block: AudioBlock) -> None:
         sr, t0 = block.sample_rate, block.t_s
-        quiet = block.magnitude < self.threshold
+        quiet = quiet_samples(block.samples, block.magnitude, self.threshold, sr)
         if self.mix is None:
             self.mix = _Quiet(self.params.min_duration_s, sr)
         self.mix.update(np.all(quiet, axis=0), t0, sr)
