@@ -463,6 +463,128 @@ def report(
     render_summary(Console(), read_results(out))
 
 
+@app.command(cls=_Command)
+def watch(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The folder to watch (and its subfolders).")
+    ],
+    out: OutOpt = Path("streamcheck-report"),
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="Analyse the complete files there are now and exit (for cron); files still "
+            "changing are left for the next run.",
+        ),
+    ] = False,
+    settle: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            metavar="S",
+            help="A file is complete when its size and mtime have not changed for S seconds.",
+        ),
+    ] = 10.0,
+    marker: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            metavar="SUFFIX",
+            help="A file is complete when its marker exists instead, e.g. --marker .done: "
+            "NAME.done or NAME.EXT.done beside NAME.EXT.",
+        ),
+    ] = None,
+    poll: Annotated[
+        bool,
+        typer.Option(
+            "--poll",
+            help="Poll the folder instead of waiting for file-system events (network file "
+            "systems: NFS, SMB).",
+        ),
+    ] = False,
+    jobs: JobsOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    detectors: DetectorsOpt = None,
+    set_: SetOpt = None,
+    config_file: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    file_timeout: FileTimeoutOpt = None,
+    max_memory: MaxMemoryOpt = None,
+    thumbnails: ThumbnailsOpt = False,
+    html: HtmlOpt = False,
+    prometheus: PrometheusOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Watch a hot folder: analyse each new or changed media file once it is complete, and
+    keep the reports in --out current after each file (as scan --incremental writes them).
+
+    Runs until SIGTERM or Ctrl-C (files being analysed then are handed back: analysed at the
+    next start) and exits 0; with --once, exits as scan does (0, 1 or 3) over the files it
+    analysed. A file deleted from DIR leaves the reports; a replaced one is analysed again."""
+    from rich.console import Console
+
+    from .errors import ParameterError, UsageError
+    from .report.progress import result_text
+    from .report.text import printable
+    from .watch import watch as watch_folder
+
+    try:
+        config = _config(config_file, profile, set_)
+        if detectors is not None:
+            config = config.with_detectors(detectors.split(","))
+        if thumbnails:
+            config = dataclasses.replace(config, thumbnails=True)
+        memory = parse_size(max_memory) if max_memory is not None else None
+    except (ParameterError, UsageError) as exc:
+        raise _fail(str(exc)) from None
+    err = Console(stderr=True)
+
+    def on_result(r: Any) -> None:  # a line per file, as it finishes: the watch's log
+        if not quiet or r.status.value != "ok":
+            on_note(result_text(r))
+
+    def on_note(text: str) -> None:
+        err.print(f"streamcheck: {printable(text)}", markup=False, highlight=False, soft_wrap=True)
+
+    if not quiet and not once:
+        how = f"marker {marker}" if marker else f"{settle:g} s unchanged"
+        on_note(f"watching {folder} ({how}; reports in {out}/); SIGTERM or Ctrl-C to stop")
+    old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        outcome = watch_folder(
+            folder,
+            config,
+            out=out,
+            settle_s=settle,
+            marker=marker,
+            once=once,
+            poll=poll,
+            jobs=jobs,
+            file_timeout=file_timeout,
+            max_memory=memory,
+            html=html,
+            prometheus=prometheus,
+            fail_on=fail_on.value,
+            on_result=on_result,
+            # --quiet: only what went wrong
+            on_note=lambda text: None if quiet and "could not" not in text else on_note(text),
+        )
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+    for text in outcome.notes:
+        on_note(f"warning: {text}")
+    for problem in outcome.problems:
+        on_note(f"error: {problem}")
+    if not quiet:
+        tail = f", {len(outcome.removed)} removed (deleted)" if outcome.removed else ""
+        if outcome.handed_back:
+            tail += f", {outcome.handed_back} in progress handed back (analysed at the next start)"
+        state = "stopped" if outcome.stopped else "done"
+        on_note(f"{state}: {len(outcome.results)} file(s) analysed{tail}; reports in {out}/")
+    raise typer.Exit(outcome.exit_code(fail_on.value))
+
+
 @app.command("diff", cls=_Command)
 def diff(
     old: Annotated[Path, typer.Argument(metavar="OLD_DIR", help="The earlier report folder.")],

@@ -132,16 +132,21 @@ def prepare(
     files, unreadable = discover_all(paths, stdin=stdin)
     if not files and not unreadable:
         raise UsageError(f"no media files found in {', '.join(map(repr, paths))}")
-    try:
-        check_writable(out)
-    except OSError as exc:
-        raise UsageError(
-            f"output folder {str(out)!r} is not writable: {exc.strerror or exc}"
-        ) from None
+    prepare_out(out)
     for option, target in (("--junit", junit), ("--prometheus", prometheus)):
         if target is not None:
             check_file_writable(option, target)
     return files, unreadable
+
+
+def prepare_out(out: str | os.PathLike[str]) -> Path:
+    """The output folder, created if needed and proven writable; else a :class:`UsageError`."""
+    try:
+        return check_writable(out)
+    except OSError as exc:
+        raise UsageError(
+            f"output folder {str(out)!r} is not writable: {exc.strerror or exc}"
+        ) from None
 
 
 def check_file_writable(option: str, target: str | os.PathLike[str]) -> None:

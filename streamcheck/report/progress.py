@@ -12,15 +12,20 @@ from ..model import FileResult
 from .text import printable
 
 
-def log_line(console: Console, done: int, total: int, r: FileResult) -> None:
-    """``[3/10] ok: /path (2 findings, worst error)``: one finished file."""
+def result_text(r: FileResult) -> str:
+    """``ok: /path (2 findings, worst error)``: one finished file."""
     worst = r.worst_severity
     n = len(r.events)
     tail = f"{n} finding{'s' if n != 1 else ''}" + (f", worst {worst.value}" if worst else "")
     if r.error:
         tail += f"; {r.error}"
+    return f"{r.status.value}: {r.path} ({tail})"
+
+
+def log_line(console: Console, done: int, total: int, r: FileResult) -> None:
+    """``[3/10] ok: /path (2 findings, worst error)``: one finished file."""
     console.print(
-        printable(f"[{done}/{total}] {r.status.value}: {r.path} ({tail})"),
+        printable(f"[{done}/{total}] {result_text(r)}"),
         markup=False,
         highlight=False,
         soft_wrap=True,
