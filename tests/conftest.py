@@ -21,6 +21,8 @@ SHARED_MEDIA = Path(
     os.environ.get("STREAMCHECK_MEDIA")
     or Path(__file__).resolve().parents[1].parent / "shared" / "media"
 )
+# the skip reason of every test that needs them: says where they are looked for
+NO_MEDIA = f"real media not present in {SHARED_MEDIA} (set STREAMCHECK_MEDIA to their folder)"
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from streamcheck.detectors.interlace import (
 from streamcheck.model import Severity, StreamInfo, VideoFrame
 from streamcheck.pipeline import analyze_file
 from streamcheck.testmedia.catalog import NEGATIVE_SPECS
-from tests.conftest import SHARED_MEDIA, shared_media
+from tests.conftest import NO_MEDIA, SHARED_MEDIA, shared_media
 
 gen = importlib.import_module("streamcheck.testmedia.generate")  # the package exports a function
 Spec = gen.Spec
@@ -317,7 +317,7 @@ def test_no_finding_on_the_clean_catalogue(negatives: list[Path]):
         assert _scan(r) in ("progressive", None), path.name
 
 
-@pytest.mark.skipif(not SHARED_MEDIA.is_dir(), reason="no ../shared/media")
+@pytest.mark.skipif(not SHARED_MEDIA.is_dir(), reason=NO_MEDIA)
 def test_no_finding_on_real_progressive_footage():
     videos = [p for p in shared_media() if p.suffix in (".mp4", ".mkv")]
     assert videos

@@ -126,10 +126,10 @@ def test_pure_functions():
 
 
 def test_real_footage_is_legal():
-    from tests.conftest import SHARED_MEDIA
+    from tests.conftest import NO_MEDIA, SHARED_MEDIA
 
     if not SHARED_MEDIA.is_dir():
-        pytest.skip("real media not present")
+        pytest.skip(NO_MEDIA)
     config = Config().with_detectors(["levels"])
     for name in ("intel_car-detection.mp4", "intel_bottle-detection.mp4"):
         r = analyze_file(SHARED_MEDIA / name, config)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import streamcheck
-from tests.conftest import SHARED_MEDIA, shared_media
+from tests.conftest import NO_MEDIA, SHARED_MEDIA, shared_media
 
 
 def test_library_scan_yields_one_result_per_file(media_dir: Path):
@@ -31,7 +31,7 @@ def test_importing_does_nothing_heavy():
 
 @pytest.mark.skipif(
     not SHARED_MEDIA.is_dir(),
-    reason="real media not present (../shared/media or $STREAMCHECK_MEDIA)",
+    reason=NO_MEDIA,
 )
 def test_real_recordings_are_plausible():
     """These clips are clean, with the known exceptions their README states: the parking-lot

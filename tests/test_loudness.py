@@ -16,7 +16,7 @@ import pytest
 
 from streamcheck.config import Config
 from streamcheck.pipeline import analyze_file
-from tests.conftest import SHARED_MEDIA, per_second
+from tests.conftest import NO_MEDIA, SHARED_MEDIA, per_second
 
 SR = 48000
 
@@ -415,7 +415,7 @@ def test_layout_change_restarts_the_meter(tmp_path: Path):
 # ---- authentic programmes: cases 7/8 and 3342-5/6 on real recordings, two meters ----------
 
 
-@pytest.mark.skipif(not SHARED_MEDIA.is_dir(), reason="real media not present")
+@pytest.mark.skipif(not SHARED_MEDIA.is_dir(), reason=NO_MEDIA)
 @pytest.mark.parametrize(
     "name", ["librosa_hungarian_dance_5.ogg", "librosa_vibe_ace.ogg", "pyloudnorm_piano.wav"]
 )
