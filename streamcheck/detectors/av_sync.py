@@ -20,11 +20,12 @@ samples:
   the onset), above ``quiet_dbfs``.
 
 Each window of ``window_s`` (a new one every ``step_s``) correlates its picture events with
-the sound onsets at every lag within ±``max_lag_s`` (one hop apart, onsets widened by a hop
-either side): the score of a lag is the summed weight of the picture events that land on an
-onset. The window's offset is the best lag (the middle of its plateau); it is **confident**
-when at least ``min_events`` picture events land on onsets there and the best score of any
-lag further than 1.5 frames (or 25 ms) from it is at most ``max_ambiguity`` of it. A test
+the sound onsets at every lag within ±``max_lag_s`` (one hop apart, onsets widened by a
+quarter of a frame, at least a hop, either side): the score of a lag is the summed weight of
+the picture events that land on an onset. The window's offset is the best lag (the middle
+of its plateau); it is **confident** when at least ``min_events`` picture events land on
+onsets there and the best score of any lag further than 1.5 frames (or 25 ms) from it is at
+most ``max_ambiguity`` of it. A test
 pattern (flash and beep, a clapper) gives one lag with every event on it; programme content
 with cuts on sound changes (a door, a shot, a new scene's sound) gives one lag with several;
 steady music under random cuts, speech under a still picture, or a pattern repeating faster
@@ -33,9 +34,9 @@ than the search range (a flash every 1 s seen at ±1 s) give several or none: no
 The file's offset is decided at the end from the confident windows: their median, when at
 least ``min_agreement`` of them lie within the tolerance of it (1.5 frames, at least 25 ms)
 and together they matched at least ``min_file_events`` distinct picture events; else, when
-a straight line through them (Theil–Sen) holds more of them, drifts by at least
-``min_drift_ms_per_min`` and changes by more than twice the tolerance over the measured
-stretch, a **drift** (its own finding: start, end, rate in ms per minute). Otherwise the
+a straight line through them (Theil–Sen) holds as many of them, drifts by at least
+``min_drift_ms_per_min`` and changes by more than the tolerance over the measured stretch, a
+**drift** (its own finding: start, end, rate in ms per minute). Otherwise the
 content gave no confident evidence: no finding and ``av_sync_s`` null. The offset is a
 finding when it is outside ITU-R BT.1359's detectability window (sound 45 ms early or
 125 ms late; ``severity``), an error outside its acceptability window (90 ms early, 185 ms
@@ -63,6 +64,7 @@ SETTLED_DB = 12.0
 START_DB = 3.0
 ONSET_FULL_DB = 30.0  # an onset's weight grows with its rise up to this many dB
 DARKEN_WEIGHT = 0.3  # weight of a picture event that darkens the picture (1: brightens)
+WIDEN_FRAMES = 0.25  # an onset counts for picture events this many frames either side of it
 TOLERANCE_FRAMES = 1.5  # windows agree within this many frames (at least TOLERANCE_MIN_S)
 TOLERANCE_MIN_S = 0.025
 
@@ -410,13 +412,15 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
         hop_s = self._hop / self._rate
         max_lag = round(p.max_lag_s / hop_s)
         onset = onsets(self._level, p.min_onset_db, p.quiet_dbfs)
-        # widened by a hop either side (a picture's time is a frame's start, an onset's a
-        # hop's), with max_lag hops of no onsets either side: sound before or after the buffer
+        # widened by a quarter of a frame either side, at least a hop (a picture's time is a
+        # frame's start, an onset's a hop's; a drift moves the lag a little within a window),
+        # with max_lag hops of no onsets either side: sound before or after the buffer
         widened = np.zeros(onset.size + 2 * max_lag, np.float32)
         core = widened[max_lag : max_lag + onset.size]
         core[:] = onset
-        core[1:] = np.maximum(core[1:], onset[:-1])
-        core[:-1] = np.maximum(core[:-1], onset[1:])
+        for k in range(1, max(1, round(WIDEN_FRAMES * self._frame_s / hop_s)) + 1):
+            core[k:] = np.maximum(core[k:], onset[:-k])
+            core[:-k] = np.maximum(core[:-k], onset[k:])
         pos = np.rint((times - self._audio_t0) / hop_s).astype(np.intp) - self._hop0 + max_lag
         inside = (pos - max_lag >= 0) & (pos + max_lag < widened.size)
         pos, weights, times = pos[inside], weights[inside], times[inside]
@@ -458,9 +462,9 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
             sloped = np.abs(y - (slope * t + intercept)) <= tol
         span = float(t.max() - t.min())
         drifting = (
-            int(sloped.sum()) > int(flat.sum())
+            int(sloped.sum()) >= int(flat.sum())
             and abs(slope) * 60_000 >= p.min_drift_ms_per_min
-            and abs(slope) * span > 2 * tol
+            and abs(slope) * span > tol
         )
         agree = sloped if drifting else flat
         events = {e for w, ok in zip(sure, agree, strict=True) if ok for e in w.matched}

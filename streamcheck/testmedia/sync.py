@@ -10,8 +10,8 @@ needs no placing. Kinds:
   ``period_s`` seconds and a 1 kHz beep of 40 ms at its start (a sync test signal);
 - ``clapper``: a clapper board held open, snapped shut in one frame every ``period_s``
   seconds, with a clap (a decaying noise burst) on the frame it shuts;
-- ``programme``: shots of moving texture cut at irregular intervals (1.2–4.5 s), each with
-  its own ambience and an impact at the cut (four cuts in five; a few impacts fall between
+- ``programme``: shots of moving texture cut at irregular intervals (1–3.5 s), each with
+  its own ambience and an impact at the cut (nine cuts in ten; a few impacts fall between
   cuts), as an edit with effects;
 - ``still_music``: a static noisy picture under steady music: no evidence, not measurable;
 - ``cuts_music``: the programme's cuts under unrelated steady music: no evidence either.
@@ -77,12 +77,12 @@ class _Content:
             t = float(rng.uniform(1.0, 2.0))
             while t < spec.duration_s:
                 self.cuts.append(self.on_frame(t))
-                t += float(rng.uniform(1.2, 4.5))
+                t += float(rng.uniform(1.0, 3.5))
             self.textures = [_texture(rng, h + 64, w + 64) for _ in range(len(self.cuts) + 1)]
             self.shot_gain = rng.uniform(0.15, 0.85, len(self.cuts) + 1)
             if spec.kind == "programme":
                 for c in self.cuts:
-                    if rng.random() < 0.8:
+                    if rng.random() < 0.9:
                         self.events.append((c, "impact", float(rng.uniform(0.2, 0.5))))
                 extra = rng.uniform(1.0, spec.duration_s, max(1, int(spec.duration_s / 10)))
                 self.events += [(float(x), "impact", 0.15) for x in extra]
