@@ -21,12 +21,14 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in streamcheck's worker
 
 import cv2
 
+from streamcheck.audio_chain import ProgrammeChain
 from streamcheck.config import Config
 from streamcheck.decode import DecodeStats, iter_decoded, open_media
-from streamcheck.measure import AudioMeasure, VideoMeasure
+from streamcheck.measure import VideoMeasure
 from streamcheck.metrics import MetricsRecorder
 from streamcheck.model import AudioBlock, VideoFrame
 from streamcheck.pipeline import build_detectors, needs_of
+from streamcheck.programmes import plan
 
 cv2.setNumThreads(1)
 
@@ -39,24 +41,40 @@ def _cpu() -> float:
 def profile(path: str) -> None:
     config = Config()
     with open_media(path) as media:
-        video_dets, audio_dets, _ = build_detectors(config, media)
+        tracks = [media.info_of(s) for s in media.audio]
+        programmes, _ = plan(tracks, config.programmes, config.programme_default)
+        dets = build_detectors(config, media, programmes)
+        first_audio = media.audio[0] if media.audio else None
+        pairs = dets.pair.get(first_audio.index, []) if first_audio is not None else []
         video: dict[str, Callable[[Any], None]] = {}
         audio: dict[str, Callable[[Any], None]] = {}
-        first_audio = media.audio[0] if media.audio else None
-        video_needs = needs_of(video_dets)
+        video_needs = needs_of([*dets.video, *pairs])
+        recorder = MetricsRecorder()
         if media.video is not None:
             video["measure step"] = VideoMeasure(video_needs).update
-            video |= {d.name: d.update for d in video_dets}
-            video["metrics"] = MetricsRecorder(None).add_video
-        if first_audio is not None:  # the first audio stream (the file's loudness)
-            overs = needs_of(audio_dets[first_audio.index]).true_peak_overs_above
-            audio["measure step (true peak)"] = AudioMeasure(overs).update
-            audio |= {d.name: d.update for d in audio_dets[first_audio.index]}
-            audio["metrics"] = MetricsRecorder(first_audio.index).add_audio
+            video |= {d.name: d.update for d in [*dets.video, *pairs]}
+            index = media.video.index
+            video["metrics"] = lambda f: recorder.add_video(f, index)
+        if first_audio is not None:  # the first audio stream, and the programmes it is in
+            audio |= {d.name: d.update for d in dets.audio[first_audio.index]}
+            audio |= {f"{d.name} (with the picture)": d.update for d in pairs}
+            for p in programmes:
+                if p.streams == (first_audio.index,):  # a programme of this stream alone
+                    chain = ProgrammeChain(p, dets.programme[p.name], [])
+                    audio[f"programme {p.name!r} (meter, true peak, detectors)"] = (
+                        lambda b, c=chain: c.add(b, recorder)
+                    )
         spent = {("video", k): 0.0 for k in video} | {("audio", k): 0.0 for k in audio}
         counts = {"video": 0, "audio": 0}
         cpu0 = _cpu()
-        decoded = iter_decoded(media, DecodeStats(), threads=1, column_step=video_needs.column_step)
+        decoded = iter_decoded(
+            media,
+            DecodeStats(),
+            threads=1,
+            column_step=video_needs.column_step,
+            chroma=video_needs.chroma,
+            timecode=video_needs.timecode,
+        )
         for item in decoded:
             if isinstance(item, VideoFrame):
                 kind, consumers = "video", video
@@ -68,9 +86,9 @@ def profile(path: str) -> None:
                 continue
             counts[kind] += 1
             for name, update in consumers.items():
-                t0 = time.perf_counter()
+                t0 = time.thread_time()
                 update(item)
-                spent[kind, name] += time.perf_counter() - t0
+                spent[kind, name] += time.thread_time() - t0
         total = _cpu() - cpu0
     ours = sum(spent.values())
     print(f"{path}: {total:.2f} s CPU in all; consumers {ours:.2f} s, the decode loop the rest")

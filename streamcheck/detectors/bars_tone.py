@@ -22,6 +22,9 @@ then 95% of the energy within ±25 Hz of the frequency, judged in 100 ms windows
 edges to 100 ms). Channels beside it may be silent (the left channel's breaks of EBU GLITS).
 Breaks of up to ``tone_gap_s`` are bridged.
 
+Cost: past the head of the stream (``head_s``), with no bars, slate or tone open, the
+detector does nothing, so a long programme pays for its first seconds only.
+
 A leader heads the file and leads into a programme: bars or tone that start later than
 ``head_s`` into the stream, last to its end, or (tone) are followed by nothing but silence
 and more sine of the tone's frequency at other levels, are a test signal (a conformance
@@ -239,7 +242,19 @@ class BarsToneDetector(StreamDetector[BarsToneParams]):
         else:
             self._sound(item)
 
+    def _past_head(self, t_s: float) -> bool:
+        """Is ``t_s`` past where a leader could still begin (bars or tone after ``head_s``)?"""
+        return t_s > (self._start_s or 0.0) + self.params.head_s
+
     def _picture(self, frame: VideoFrame) -> None:
+        if self._past_head(frame.t_s) and self.tracker.idle:
+            # past the head with no bars open: only a slate just after the bars may follow
+            after = self._bars_end
+            if self._slate is None and (
+                after is None or frame.t_s - after > self.params.slate_within_s
+            ):
+                self._prev = None
+                return
         nominal = float(frame.white_level - frame.black_level)
         small = (frame.small.astype(np.float32) - frame.black_level) / nominal
         chroma = None
@@ -286,6 +301,9 @@ class BarsToneDetector(StreamDetector[BarsToneParams]):
 
     def _sound(self, block: AudioBlock) -> None:
         p = self.params
+        waiting = bool(self._tones) and self._programme_s < self._tones[-1].end_s
+        if self._past_head(block.t_s) and self.tracker.idle and not waiting:
+            return  # past the head, no tone open, none waiting for programme: nothing to do
         n = max(1, round(TONE_WINDOW_S * block.sample_rate))
         for start in range(0, block.n - n // 2, n):  # a short tail joins the window before it
             stop = start + n if block.n - (start + n) >= n // 2 else block.n
@@ -305,7 +323,7 @@ class BarsToneDetector(StreamDetector[BarsToneParams]):
     def on_run(self, run: Interval) -> None:
         if run.end_s >= self._end_s:
             return  # a leader leads into something: bars or tone to the end are a test signal
-        if run.start_s > (self._start_s or 0.0) + self.params.head_s:
+        if self._past_head(run.start_s):
             return  # a leader heads the file: bars or tone later on are content
         if self.video:
             label = run.counts.most_common(1)[0][0] if run.counts else "colour bars"

@@ -23,8 +23,9 @@ re-quantise the detail. A frame is the same picture when all of these hold:
   blocks by up to 2.1 code values (H.264, 640×360, the eval corpus's news programme);
 - the **colour** did not change: the same two tests on the block means of both chroma planes
   (FFmpeg's FATE freezedetect test has a stretch whose luma is constant while its colours
-  change every frame). Chroma is read only when the luma says frozen, so moving pictures pay
-  one small copy of each chroma plane's subsample for the reference.
+  change every frame), against the colour of the first frame whose luma equals the
+  reference's. Chroma is read only when the luma says frozen, so moving pictures pay nothing
+  for it (a colour change between the reference and the next frame alone goes unseen).
 
 Real motion, even a pan of half a pixel per frame, moves block means by several code values,
 and sensor noise that survives coding (σ of a few codes) by 0.3 to 0.75, so neither is taken
@@ -79,8 +80,8 @@ class FreezeDetector(VideoDetector[FreezeParams]):
         self._ref: np.ndarray | None = None
         self._ref_t = 0.0
         self._ref_index = 0
-        self._ref_bars: tuple[int, int, int, int] | None = None
-        self._ref_chroma: tuple[np.ndarray, np.ndarray] | None = None
+        # the colour of the first frame found like the reference (block means, active area)
+        self._ref_chroma: list[np.ndarray] | None = None
 
     def needs(self) -> Needs:
         return Needs(blocks=True, bars=True, chroma=True)
@@ -100,12 +101,15 @@ class FreezeDetector(VideoDetector[FreezeParams]):
         means = _active(means, frame.bars)
         ref = self._ref
         frozen = ref is not None and self._same(means, ref, frame.code_max)
-        if frozen and frame.chroma is not None and self._ref_chroma is not None:
+        if frozen and frame.chroma is not None:
             chroma = _chroma_means(self._chroma_small(frame), frame.bars)
-            ref_chroma = _chroma_means(self._ref_chroma, self._ref_bars)
-            frozen = all(
-                self._same(c, r, frame.code_max) for c, r in zip(chroma, ref_chroma, strict=True)
-            )
+            if self._ref_chroma is None:  # the first frame like the reference: colour from here
+                self._ref_chroma = chroma
+            else:
+                frozen = all(
+                    self._same(c, r, frame.code_max)
+                    for c, r in zip(chroma, self._ref_chroma, strict=True)
+                )
         if frozen:
             if not self.tracker.active:  # the freeze began at the reference frame
                 self.track(self.tracker.update(True, self._ref_t, self._ref_index))
@@ -115,8 +119,7 @@ class FreezeDetector(VideoDetector[FreezeParams]):
             self._ref = means
             self._ref_t = frame.t_s
             self._ref_index = frame.index
-            self._ref_bars = frame.bars
-            self._ref_chroma = self._chroma_small(frame) if frame.chroma is not None else None
+            self._ref_chroma = None
 
     @staticmethod
     def _chroma_small(frame: VideoFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -80,6 +80,11 @@ class RunTracker:
     def open_start_s(self) -> float | None:
         return self._open.start_s if self._open else None
 
+    @property
+    def idle(self) -> bool:
+        """No run open and none waiting for a near one to join it."""
+        return self._open is None and self._pending is None
+
     def update(
         self,
         active: bool,
