@@ -32,7 +32,10 @@ class Config:
     """What to run. ``detectors``: enabled detector names (default: all, in registry order);
     ``params``: detector name → its Params; ``decoder_threads``: threads per decoder, 0 lets
     the runner choose (1 when several files run in parallel, FFmpeg's automatic count when a
-    file is alone); ``metrics``: record the per-second metrics table."""
+    file is alone); ``metrics``: record the per-second metrics table; ``fast``: triage mode
+    (``scan --fast``): the video decoder skips the in-loop deblocking filter and decodes DCT
+    codecs at reduced resolution, and the detectors that cannot work on such pictures
+    (:meth:`left_out`) are not run."""
 
     detectors: tuple[str, ...] = field(default_factory=lambda: tuple(REGISTRY))
     params: Mapping[str, ParamsBase] = field(default_factory=_default_params)
@@ -43,6 +46,7 @@ class Config:
     thumbnails: bool = False
     programmes: tuple[ProgrammeSpec, ...] = ()
     programme_default: str = "pairs"
+    fast: bool = False
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.detectors if d not in REGISTRY]
@@ -57,6 +61,25 @@ class Config:
                 f"programmes.default must be one of {', '.join(DEFAULTS)}, "
                 f"not {self.programme_default!r}"
             )
+
+    def left_out(self) -> tuple[str, ...]:
+        """The enabled detectors this run leaves out: under ``fast``, those whose class says
+        they need deblocked, full-resolution pictures (``fast_ok`` False)."""
+        if not self.fast:
+            return ()
+        return tuple(n for n in self.detectors if not REGISTRY[n].fast_ok)
+
+    def running(self) -> tuple[str, ...]:
+        """The detectors that run: the enabled ones less :meth:`left_out`."""
+        out = set(self.left_out())
+        return tuple(n for n in self.detectors if n not in out)
+
+    def mode_meta(self) -> dict[str, str]:
+        """Run metadata of the mode: under ``fast``, ``fast`` = ``true`` and ``left_out`` =
+        the detectors left out, comma-separated (empty when none was); nothing otherwise."""
+        if not self.fast:
+            return {}
+        return {"fast": "true", "left_out": ",".join(self.left_out())}
 
     def params_for(self, name: str) -> ParamsBase:
         return self.params.get(name) or REGISTRY[name].Params()
@@ -151,6 +174,8 @@ class Config:
             "thumbnails": self.thumbnails,
             "programmes": [dataclasses.asdict(p) for p in self.programmes],
             "programme_default": self.programme_default,
+            "fast": self.fast,
+            "left_out": list(self.left_out()),
         }
 
     def to_json(self) -> str:
@@ -162,6 +187,9 @@ class Config:
         d.pop("decoder_threads")
         d.pop("profile")  # the parameters it set are in the digest already
         d.pop("thumbnails")
+        d.pop("left_out")  # follows from the detectors and ``fast``
+        if not d["fast"]:
+            d.pop("fast")  # digests of full runs stay those of earlier versions
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -9,7 +9,8 @@ Every decoded picture gets, on its shared subsample, when metrics are recorded:
 and when a detector needs them:
 
 - ``blocks``: float32 means of the 8×8 tiles of the subsample;
-- ``bars``: black bars (top, bottom, left, right) in full-resolution pixels
+- ``bars``: black bars (top, bottom, left, right) in the stream's own pixels (full resolution,
+  also when ``--fast`` decodes at reduced resolution)
   (:func:`~streamcheck.detectors.planes.find_bars`; a black frame has ``bars = None``).
 
 Every audio block gets its true peak per channel, and the stretches where it reaches the level
@@ -65,15 +66,9 @@ class VideoMeasure:
                     frame.black_level, frame.white_level, BAR_PIXEL_THRESHOLD
                 )
             bars = find_bars(small, self._dark)
+            k = frame.step * frame.scale  # the stream's pixels per sample of ``small``
             frame.bars = (
-                None
-                if bars is None
-                else (
-                    bars[0] * frame.step,
-                    bars[1] * frame.step,
-                    bars[2] * frame.step,
-                    bars[3] * frame.step,
-                )
+                None if bars is None else (bars[0] * k, bars[1] * k, bars[2] * k, bars[3] * k)
             )
 
 

@@ -152,8 +152,11 @@ class VideoFrame:
     ``progressive`` or ``unknown``). ``timecode``, when a detector asks for it, is the SMPTE
     timecode the codec carries with the picture (``HH:MM:SS:FF``, ``;`` before the frames when
     drop-frame: MPEG-2 GOP headers, H.264/HEVC picture timing SEI), None when it carries
-    none. Detectors may publish per-frame measurements into
-    ``features`` (name → value); the metrics recorder merges them per second.
+    none. ``scale`` is how many pixels of the stream's picture one luma sample stands for in
+    each direction: 1, or 2 and 4 when ``--fast`` has the decoder work at reduced resolution
+    (``lowres``); :attr:`size` is the picture's true (height, width). Detectors may publish
+    per-frame measurements into ``features`` (name → value); the metrics recorder merges them
+    per second.
     """
 
     index: int
@@ -180,10 +183,18 @@ class VideoFrame:
     field_order: str = "unknown"
     timecode: str | None = None
     features: dict[str, float] = field(default_factory=dict)
+    scale: int = 1
 
     @property
     def end_s(self) -> float:
         return self.t_s + self.duration_s
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The picture's (height, width) in the stream's own pixels (``luma`` may be smaller:
+        see ``scale``)."""
+        h, w = self.luma.shape[:2]
+        return h * self.scale, w * self.scale
 
 
 @dataclass

@@ -140,7 +140,7 @@ def build_detectors(
         audio={s.index: [] for s in media.audio}, pair={s.index: [] for s in media.audio}
     )
     dets.programme = {p.name: [] for p in programmes}
-    for name in config.detectors:
+    for name in config.running():
         cls, params = REGISTRY[name], config.params_for(name)
         if issubclass(cls, FileDetector):
             dets.file.append(cls(params))
@@ -215,6 +215,7 @@ def _run(
             column_step=video_needs.column_step,
             chroma=video_needs.chroma,
             timecode=video_needs.timecode,
+            fast=config.fast,
         )
         for item in decoded:
             if isinstance(item, VideoFrame):

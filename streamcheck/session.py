@@ -271,6 +271,7 @@ def _run_locked(
         "config": config.to_json(),
         "run_id": uuid.uuid4().hex,
         "started_at": dt.datetime.now(dt.UTC).isoformat(),
+        **config.mode_meta(),
     }
     digest = config.digest()
     keep = None

@@ -39,6 +39,9 @@ class Media:
     origin_s: float = 0.0
     path: str = ""
     undecodable: list[StreamInfo] = field(default_factory=list)  # codecs FFmpeg cannot decode
+    # (width, height) of each video stream as opened: a decoder told to work at reduced
+    # resolution (``--fast``) reports its reduced size once it runs
+    sizes: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def info_of(self, stream: av.stream.Stream) -> StreamInfo:
         """The :class:`StreamInfo` detectors get for ``stream``."""
@@ -93,7 +96,8 @@ class Media:
             row.codec = ctx.name
             row.profile = ctx.profile or None
             if kind == "video":
-                row.width, row.height = ctx.width or None, ctx.height or None
+                width, height = self.sizes.get(s.index, (ctx.width, ctx.height))
+                row.width, row.height = width or None, height or None
                 rate = s.average_rate or s.guessed_rate or s.base_rate
                 row.fps = float(rate) if rate else None
                 fmt = ctx.format
@@ -263,6 +267,11 @@ def open_media(path: str | os.PathLike[str]) -> Iterator[Media]:
             origin_s=start / av.time_base if start is not None else 0.0,
             path=os.fspath(path),
             undecodable=undecodable,
+            sizes={
+                s.index: (s.codec_context.width, s.codec_context.height)
+                for s in container.streams.video
+                if s.codec_context is not None
+            },
         )
         yield media
     finally:

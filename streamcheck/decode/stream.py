@@ -101,6 +101,49 @@ class _Rechunker:
         return [block]
 
 
+# decoders that can decode at reduced resolution (FFmpeg's ``lowres``, their ``max_lowres`` ≥ 2:
+# the DCT is inverted at 1/2 or 1/4 of its size, which is most of their work); to others the
+# option means nothing, and FFmpeg would log a warning
+LOWRES_DECODERS = frozenset(
+    {
+        "mpeg1video",
+        "mpeg2video",
+        "mpeg4",
+        "h263",
+        "h263p",
+        "flv",
+        "msmpeg4v1",
+        "msmpeg4v2",
+        "msmpeg4",
+        "wmv1",
+        "wmv2",
+        "mjpeg",
+        "mjpegb",
+        "dvvideo",
+    }
+)
+# reduced resolution keeps at least this many lines: 1080 → 270 (a quarter), 720 and 576 → 360
+# and 288 (half), 480 → 240 (half), smaller → full size. Black ratios, block means and bars
+# are measured on a subsample of about 256 × 256 in any case (``subsample_step``)
+LOWRES_MIN_LINES = 240
+
+
+def fast_options(codec: str, height: int) -> dict[str, str]:
+    """The decoder options of ``--fast`` for a video stream of ``codec`` (FFmpeg's decoder
+    name) and ``height`` lines: no in-loop deblocking filter (H.264, HEVC, VP9, AV1: the
+    option is FFmpeg's generic ``skip_loop_filter``, ignored by codecs without such a filter),
+    and for the DCT codecs of :data:`LOWRES_DECODERS` a reduced resolution (``lowres`` 1 or 2:
+    half or a quarter of the width and height) that keeps at least :data:`LOWRES_MIN_LINES`
+    lines."""
+    opts = {"skip_loop_filter": "all"}
+    lowres = 0
+    while codec in LOWRES_DECODERS and lowres < 2 and height >> (lowres + 1) >= LOWRES_MIN_LINES:
+        lowres += 1
+    if lowres:
+        opts["lowres"] = str(lowres)
+    return opts
+
+
 def _configure_threads(ctx: av.codec.context.CodecContext, threads: int) -> None:
     """``threads`` = 1: one thread (best when other files use the other cores); 0: FFmpeg's
     automatic count with frame and slice threading (best for a file decoded alone)."""
@@ -145,15 +188,21 @@ def iter_decoded(
     column_step: int | None = None,
     chroma: bool = False,
     timecode: bool = False,
+    fast: bool = False,
 ) -> Iterator[VideoFrame | AudioBlock]:
     """Decode ``media`` once, yielding :class:`VideoFrame` and :class:`AudioBlock` objects in
     the order the decoders produce them (presentation order within each stream). With
     ``column_step``, each frame
     carries every ``column_step``-th column of its luma plane (``VideoFrame.columns``); with
-    ``chroma``, views of its chroma planes; with ``timecode``, the timecode its codec carries."""
+    ``chroma``, views of its chroma planes; with ``timecode``, the timecode its codec carries.
+    With ``fast``, the video decoder does less (:func:`fast_options`); frames decoded at reduced
+    resolution say so in ``VideoFrame.scale``."""
     streams: list[av.stream.Stream] = []
     if media.video is not None:
-        _configure_threads(media.video.codec_context, threads)
+        ctx = media.video.codec_context
+        _configure_threads(ctx, threads)
+        if fast:
+            ctx.options = {**ctx.options, **fast_options(ctx.name, ctx.height or 0)}
         streams.append(media.video)
     streams += media.audio
     for s in streams:
@@ -185,6 +234,8 @@ def _loop(
     v_index = 0
     v_next_t = 0.0
     step = 1
+    scale = 1  # stream pixels per decoded sample: > 1 when decoded at reduced resolution
+    coded_width = video.codec_context.width if video is not None else 0
     pending_errors: list[float] = []  # packet times of video errors not yet given to a frame
     drops = DropTracker()
     a_next_t: dict[int, float] = {}
@@ -263,6 +314,8 @@ def _loop(
                 if v_index == 0:
                     step = subsample_step(*luma.shape)
                     v_facts.start_s = t_s
+                    if coded_width and frame.width and coded_width > frame.width:
+                        scale = round(coded_width / frame.width)
                 black, white, code_max = nominal_range(frame, bits)
                 errors, evidence = 0, None
                 if pending_errors:
@@ -296,6 +349,7 @@ def _loop(
                     interlaced=bool(frame.interlaced_frame),
                     field_order=field_order(video.codec_context) if video else "unknown",
                     timecode=frame.metadata.get("timecode") if timecode else None,
+                    scale=scale,
                 )
                 v_index += 1
                 lost_s = 0.0

@@ -266,7 +266,7 @@ class BarsToneDetector(StreamDetector[BarsToneParams]):
                 (frame.chroma[0][::step, ::step].astype(np.float32) - mid) / scale,
                 (frame.chroma[1][::step, ::step].astype(np.float32) - mid) / scale,
             )
-        label = classify_bars(small, chroma, self.params.bar_flatness, frame.luma.shape[0] >= 720)
+        label = classify_bars(small, chroma, self.params.bar_flatness, frame.size[0] >= 720)
         self.track(
             self.tracker.update(
                 label is not None, frame.t_s, frame.index, counts={label: 1} if label else None

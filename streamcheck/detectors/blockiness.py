@@ -149,6 +149,11 @@ class BlockinessDetector(VideoDetector[BlockinessParams]):
     description = "Sudden rises of block-grid edges over the file's running baseline."
     Params = BlockinessParams
     publishes = (Metric("blockiness", "ratio", "Block-edge score, about 1 when clean."),)
+    fast_ok = False
+    fast_note = (
+        "measures the 8×8 block grid of deblocked, full-resolution pictures: --fast skips the "
+        "deblocking filter (every picture shows its block edges) and shrinks the grid"
+    )
 
     def __init__(self, params: BlockinessParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)

@@ -327,6 +327,11 @@ class InterlaceDetector(VideoDetector[InterlaceParams]):
         "progressive stream, breaks of a 3:2 pulldown cadence; the measured scan type."
     )
     Params = InterlaceParams
+    fast_ok = False
+    fast_note = (
+        "compares the two fields line by line: at reduced resolution the decoder blends them "
+        "(measured: interlaced MPEG-2 flagged progressive went unseen)"
+    )
 
     def __init__(self, params: InterlaceParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)

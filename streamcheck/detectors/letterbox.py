@@ -49,7 +49,7 @@ class LetterboxDetector(VideoDetector[LetterboxParams]):
         return Needs(bars=True)
 
     def update(self, frame: VideoFrame) -> None:
-        h, w = frame.luma.shape
+        h, w = frame.size  # the stream's own pixels, as ``bars`` (also at reduced resolution)
         self._size = (h, w)
         fraction = 0.0
         # the run's shapes and its black frames travel with it (Interval.counts), so a short

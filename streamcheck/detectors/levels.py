@@ -161,6 +161,11 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         Metric("luma_min", "ratio", "Lowest luma of the second, 0–1 of the code range.", "min"),
         Metric("luma_max", "ratio", "Highest luma of the second, 0–1 of the code range.", "max"),
     )
+    fast_ok = False
+    fast_note = (
+        "counts extreme codes at edges (the R 103 area rule): the reduced DCT and the skipped "
+        "deblocking change them (measured: a false chroma finding on EBU bars)"
+    )
 
     def __init__(self, params: LevelsParams, stream: StreamInfo) -> None:
         super().__init__(params, stream)
@@ -214,7 +219,7 @@ class LevelsDetector(VideoDetector[LevelsParams]):
                 worst, what = chroma_bad, "chroma"
             ys = luma_at_chroma(frame.luma, u.shape, oy, ox, sy, sx)
             if ys.shape == cb.shape:
-                matrix = MATRICES["bt709" if frame.luma.shape[0] >= 720 else "bt601"]
+                matrix = MATRICES["bt709" if frame.size[0] >= 720 else "bt601"]
                 out = gamut_outside(ys, cb, cr, black, white, code_max, matrix, p.gamut_margin)
                 if out > p.gamut_area and out > worst:
                     worst, what = out, "RGB gamut"

@@ -156,13 +156,28 @@ def column_widths(
     return name_w, status_w, findings_w
 
 
+def fast_line(left_out: Sequence[str]) -> str:
+    """The summary's last line after a ``--fast`` run: which detectors it left out."""
+    if not left_out:
+        return "Fast triage (--fast): every enabled detector ran."
+    return (
+        f"Fast triage (--fast): left out {', '.join(left_out)} (they need deblocked, "
+        "full-resolution pictures); scan without --fast for them."
+    )
+
+
 def render_summary(
-    console: Console, results: Sequence[FileResult], *, wall_s: float | None = None
+    console: Console,
+    results: Sequence[FileResult],
+    *,
+    wall_s: float | None = None,
+    fast_left_out: Sequence[str] | None = None,
 ) -> None:
     """Print the summary of ``results`` (any order; shown sorted by path). The timeline
     shrinks, then goes, on a narrow console; times keep their width and file names are never
     broken over lines (cut in the middle with "…" in the table; the findings list below it
-    names each file by its full path, on one line whatever the width)."""
+    names each file by its full path, on one line whatever the width). ``fast_left_out``:
+    the detectors a ``--fast`` run left out (None: not a fast run)."""
     ordered = sorted(results, key=lambda r: r.path)
     names = display_paths(ordered)
     rows = []
@@ -235,3 +250,5 @@ def render_summary(
     if wall_s is not None:
         parts.append(f"in {wall_s:.1f} s")
     console.print("Total: " + " · ".join(parts))
+    if fast_left_out is not None:
+        console.print(fast_line(fast_left_out), soft_wrap=True)
