@@ -111,6 +111,14 @@ def luma_outside(small: np.ndarray, low: float, high: float) -> float:
     return float(np.count_nonzero(small < low) + np.count_nonzero(small > high)) / n
 
 
+def _outside(counts: np.ndarray, low: float, high: float) -> float:
+    """:func:`luma_outside` read from a histogram of codes: the share below ``low`` or above
+    ``high``."""
+    codes = np.arange(counts.size)
+    bad = counts[(codes < low) | (codes > high)].sum()
+    return float(bad) / float(counts.sum())
+
+
 def luma_at_chroma(
     luma: np.ndarray, chroma_shape: tuple[int, ...], oy: int, ox: int, sy: int, sx: int
 ) -> np.ndarray:
@@ -118,12 +126,13 @@ def luma_at_chroma(
     luma samples each chroma sample covers (2×2 at 4:2:0, 2×1 at 4:2:2, 1×1 at 4:4:4), so that
     gamut is judged on the colour the sample stands for, not on one noisy luma sample."""
     ry, rx = luma.shape[0] // chroma_shape[0], luma.shape[1] // chroma_shape[1]
-    rows = np.arange(oy, chroma_shape[0], sy)
-    cols = np.arange(ox, chroma_shape[1], sx)
-    total = np.zeros((rows.size, cols.size), np.float32)
-    for dy in range(ry):
+    n_rows, n_cols = len(range(oy, chroma_shape[0], sy)), len(range(ox, chroma_shape[1], sx))
+    total = np.zeros((n_rows, n_cols), np.float32)
+    for dy in range(ry):  # strided views of the luma plane, no index arrays
         for dx in range(rx):
-            total += luma[np.ix_(rows * ry + dy, cols * rx + dx)]
+            rows = slice(oy * ry + dy, None, sy * ry)
+            cols = slice(ox * rx + dx, None, sx * rx)
+            total += luma[rows, cols][:n_rows, :n_cols]
     result: np.ndarray = total / (ry * rx)
     return result
 
@@ -192,16 +201,21 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         self._frames += 1
         phase = frame.index % 2
         y = frame.small[phase::2, phase::2]
-        frame.features["luma_min"] = float(y.min()) / code_max
-        frame.features["luma_max"] = float(y.max()) / code_max
+        if y.size == 0:  # a picture one sample high or wide
+            y = frame.small
+        # one pass over the samples (their histogram); min, max and the shares outside the
+        # ranges are read from its bins
+        counts = np.bincount(y.ravel(), minlength=code_max + 1)
+        present = np.flatnonzero(counts)
+        frame.features["luma_min"] = float(present[0]) / code_max
+        frame.features["luma_max"] = float(present[-1]) / code_max
         low, high = black + p.luma_low * nominal, black + p.luma_high * nominal
-        worst = luma_outside(y, low, high) if limited else 0.0
+        worst = _outside(counts, low, high) if limited else 0.0
         what = "luma" if worst > p.max_area else ""
         if limited:
-            under, over = np.count_nonzero(y < black), np.count_nonzero(y > white)
+            under, over = int(counts[:black].sum()), int(counts[white + 1 :].sum())
             if min(under, over) / y.size >= p.range_area / 2:
                 self._full_frames += 1
-        counts = np.bincount(y.ravel(), minlength=code_max + 1)
         if self._histogram is None or self._histogram.size != counts.size:
             self._histogram = counts
         else:
