@@ -70,9 +70,11 @@ from streamcheck.detectors.phase import PhaseDetector, PhaseParams
 from streamcheck.detectors.planes import block_means, dark_code_threshold, find_bars, mean_abs_diff
 from streamcheck.detectors.silence import SilenceDetector, SilenceParams
 from streamcheck.detectors.timestamp_gap import TimestampGapDetector, TimestampGapParams
+from streamcheck.events import finalize
 from streamcheck.measure import AudioMeasure, VideoMeasure
 from streamcheck.model import (
     AudioBlock,
+    Event,
     FileFacts,
     LoudnessSummary,
     Needs,
@@ -3005,3 +3007,50 @@ def test_missing_stream_required_kinds(require_video, require_audio, facts, deta
     events = det.check(made)
     assert [e.detail for e in events] == details
     assert all(e.stream_index is None and e.value is None for e in events)
+
+
+# ---- rules between detectors (streamcheck.detectors.rules, applied by events.finalize) ---------
+
+
+def _ev(detector: str, start: float, end: float, stream: int | None = 0) -> Event:
+    return Event(detector, Severity.WARNING, start, end, f"{detector}.", stream_index=stream)
+
+
+def _spans(events, detector: str) -> list[tuple[float, float]]:
+    return [(e.start_s, e.end_s) for e in events if e.detector == detector]
+
+
+def test_rule_no_letterbox_inside_black():
+    """An all-black picture shows no bars: a letterbox stretch is cut where black is, and a
+    piece shorter than letterbox's own minimum is dropped."""
+    out = finalize(
+        [_ev("letterbox", 0.0, 10.0), _ev("black", 4.0, 6.0), _ev("letterbox", 20.0, 23.0)],
+        30.0,
+        min_duration_s={"letterbox": 2.0},
+    )
+    assert _spans(out, "letterbox") == [(0.0, 4.0), (6.0, 10.0), (20.0, 23.0)]
+    out = finalize(
+        [_ev("letterbox", 0.0, 5.0), _ev("black", 1.0, 5.0)],
+        30.0,
+        min_duration_s={"letterbox": 2.0},
+    )
+    assert _spans(out, "letterbox") == []
+
+
+def test_rule_silence_inside_an_audio_gap_of_its_own_stream_is_reported_once():
+    events = [_ev("silence", 2.0, 8.0, 1), _ev("timestamp_gap", 2.0, 8.0, 1)]
+    assert _spans(finalize(events, 30.0), "silence") == []
+    # a gap on another stream does not explain the silence
+    events = [_ev("silence", 2.0, 8.0, 1), _ev("timestamp_gap", 2.0, 8.0, 2)]
+    assert _spans(finalize(events, 30.0), "silence") == [(2.0, 8.0)]
+
+
+def test_rule_timestamp_jumps_inside_decode_damage_are_the_damage():
+    events = [
+        _ev("decode_error", 4.0, 6.0),
+        *[_ev("timestamp_gap", 4.0 + k / 5, 4.1 + k / 5) for k in range(9)],
+        _ev("timestamp_gap", 12.0, 12.4),
+    ]
+    out = finalize(events, 30.0)
+    assert _spans(out, "timestamp_gap") == [(12.0, 12.4)]
+    assert _spans(out, "decode_error") == [(4.0, 6.0)]
