@@ -60,6 +60,7 @@ CLASSES = (
     "true_peak",
     "phase",
     "av_offset",
+    "av_sync",
     "duration_mismatch",
     "missing_stream",
 )
@@ -1638,7 +1639,11 @@ def build(
         if failed:
             raise RuntimeError("could not build:\n  " + "\n  ".join(failed))
         say(f"built in {time.perf_counter() - t0:.1f} s")
-    return [done[s.name] for s in scns]
+    from . import sync  # A/V sync scenarios: their own builder (eval/sync.py)
+
+    say = log or (lambda m: print(m, file=sys.stderr))
+    synced = sync.build(out, subset, list(only) if only else None, jobs, say)
+    return [done[s.name] for s in scns] + synced
 
 
 def main(argv: list[str] | None = None) -> int:

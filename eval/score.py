@@ -11,7 +11,8 @@ Matching, per file and per class, one to one:
   agree (a whole-mix silence is not a single channel's). Audio findings and truths on
   different streams never match.
 - file-level classes (findings spanning the whole file) match by value: ``av_offset`` within
-  ±40 ms, ``loudness`` within ±1 LU, ``duration_mismatch`` of the same sign and within ±0.1 s,
+  ±40 ms, ``av_sync`` within ±80 ms (its drift findings, in ms/min, a drift within ±10 ms/min),
+  ``loudness`` within ±1 LU, ``duration_mismatch`` of the same sign and within ±0.1 s,
   ``missing_stream`` on the same stream.
 
 Per class: precision, recall, F1, the mean |start error| and |end error| of matched timeline
@@ -34,9 +35,12 @@ from typing import Any
 
 TOLERANCE_S = 0.5
 CLEAN_PAD_S = 1.0
-FILE_LEVEL = frozenset({"av_offset", "duration_mismatch", "missing_stream", "loudness"})
+FILE_LEVEL = frozenset({"av_offset", "av_sync", "duration_mismatch", "missing_stream", "loudness"})
 CHANNEL_STRICT = frozenset({"silence"})
-VALUE_TOL = {"av_offset": 0.040, "loudness": 1.0, "duration_mismatch": 0.1}
+# av_sync: two frames at 25 fps (the bound on programme content); its drift findings
+# (unit ms/min) match drift truth only, within DRIFT_TOL
+VALUE_TOL = {"av_offset": 0.040, "av_sync": 0.080, "loudness": 1.0, "duration_mismatch": 0.1}
+DRIFT_TOL = 10.0  # ms/min
 MEASURED_LOUDNESS = "loudness (measured)"
 
 
@@ -52,6 +56,7 @@ class Event:
     value: float | None = None
     note: str = ""
     ambiguous: bool = False  # truth only: a finding here is neither right nor wrong
+    unit: str | None = None
 
     @classmethod
     def of(cls, d: Any) -> Event:
@@ -66,6 +71,7 @@ class Event:
             get("value"),
             str(get("note", "") or get("origin", "") or ""),
             bool(get("ambiguous", False)),
+            get("unit"),
         )
 
 
@@ -167,7 +173,9 @@ def _value_ok(t: Event, f: Event) -> bool:
         return True
     if t.value is None or f.value is None:
         return t.value is None
-    tol = VALUE_TOL.get(t.detector)
+    if t.detector == "av_sync" and (t.unit == "ms/min") != (f.unit == "ms/min"):
+        return False  # a drift is no offset
+    tol = DRIFT_TOL if t.unit == "ms/min" else VALUE_TOL.get(t.detector)
     if tol is None:
         return True
     if t.detector == "duration_mismatch" and (t.value > 0) != (f.value > 0):

@@ -118,3 +118,13 @@ def test_findings_on_ambiguous_truth_are_ignored():
     sc = score([f], ["blockiness"])["blockiness"]
     assert (sc.truth, sc.tp, sc.fp, sc.fn, sc.ignored) == (1, 1, 1, 0, 1)
     assert clean_seconds(f) == pytest.approx(100 - 3)  # the ambiguous stretch stays clean
+
+
+def test_av_sync_offsets_and_drifts_match_their_own_kind():
+    offset = [E("av_sync", 0, 60, value=0.3, unit="s")]
+    assert match(offset, [E("av_sync", 0, 60, value=0.37, unit="s")]) == [(0, 0)]
+    assert match(offset, [E("av_sync", 0, 60, value=0.39, unit="s")]) == []
+    drift = [E("av_sync", 0, 120, value=50.0, unit="ms/min")]
+    assert match(drift, [E("av_sync", 0, 110, value=58.0, unit="ms/min")]) == [(0, 0)]
+    assert match(drift, [E("av_sync", 0, 110, value=0.05, unit="s")]) == []
+    assert match(offset, [E("av_sync", 0, 60, value=0.3, unit="ms/min")]) == []

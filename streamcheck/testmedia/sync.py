@@ -19,6 +19,7 @@ needs no placing. Kinds:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -163,10 +164,27 @@ class _Content:
 
 def write_sync(path: Path, spec: SyncSpec = SyncSpec()) -> Path:
     """Write ``spec`` as H.264 + AAC (.mp4, .mov, .mkv) or MPEG-2 + PCM (.mxf)."""
-    mxf = path.suffix == ".mxf"
     content = _Content(spec)
-    fps, rate, w, h = spec.fps, spec.rate, spec.width, spec.height
-    frames = int(spec.duration_s * fps)
+    frames = int(spec.duration_s * spec.fps)
+    return write_av(
+        path, spec.fps, spec.rate, (spec.width, spec.height), frames, content.luma, content.sound
+    )
+
+
+def write_av(
+    path: Path,
+    fps: Fraction,
+    rate: int,
+    size: tuple[int, int],
+    frames: int,
+    picture: Callable[[int], np.ndarray | tuple[np.ndarray, ...]],
+    sound: Callable[[int, int], np.ndarray],
+) -> Path:
+    """Write ``frames`` pictures (``picture(i)``: a luma plane, or Y, U, V planes 4:2:0) and
+    the sound beside them (``sound(start, n)``: mono samples, as stereo) as H.264 + AAC (.mp4,
+    .mov, .mkv) or MPEG-2 + PCM (.mxf), both starting at time 0."""
+    mxf = path.suffix == ".mxf"
+    w, h = size
     chunk = 1024
     with av.open(str(path), "w") as out:
         video = out.add_stream("mpeg2video" if mxf else "libx264", rate=fps)
@@ -179,8 +197,11 @@ def write_sync(path: Path, spec: SyncSpec = SyncSpec()) -> Path:
         neutral = np.full((h // 2, w // 2), 128, np.uint8)
         written = 0
         for i in range(frames):
+            planes = picture(i)
+            if isinstance(planes, np.ndarray):
+                planes = (planes, neutral, neutral)
             frame = av.VideoFrame(w, h, "yuv420p")
-            for plane, data in zip(frame.planes, (content.luma(i), neutral, neutral), strict=True):
+            for plane, data in zip(frame.planes, planes, strict=True):
                 view = np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)
                 view[: data.shape[0], : data.shape[1]] = data
             frame.pts = i
@@ -189,7 +210,7 @@ def write_sync(path: Path, spec: SyncSpec = SyncSpec()) -> Path:
                 out.mux(packet)
             until = round((i + 1) / fps * rate)
             while written + chunk <= until:
-                mono = content.sound(written, chunk)
+                mono = sound(written, chunk)
                 block = av.AudioFrame.from_ndarray(
                     np.ascontiguousarray(np.stack([mono, mono]).T.reshape(1, -1)),
                     format="flt",
