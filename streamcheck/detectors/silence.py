@@ -57,16 +57,22 @@ def quiet_samples(
     :data:`RMS_WINDOW_S` window (windows from the block's first sample; a short last window
     on its own)."""
     quiet = magnitude < threshold
-    n = samples.shape[1]
+    channels, n = samples.shape
     w = max(1, round(RMS_WINDOW_S * sr))
-    for lo in (0, n // w * w) if n % w else (0,):
-        hi = n // w * w if lo == 0 else n
+    whole = n // w * w
+    for lo, hi, width in ((0, whole, w), (whole, n, n - whole)):
         if hi <= lo:
             continue
-        width = w if lo == 0 else hi - lo
-        part = samples[:, lo:hi].reshape(samples.shape[0], -1, width)
+        # a window's RMS is at least its mean magnitude: only windows quiet by that are
+        # candidates (rare in programme sound), and only they need the squares
+        candidates = magnitude[:, lo:hi].reshape(channels, -1, width).mean(axis=2) < threshold
+        if not candidates.any():
+            continue
+        part = samples[:, lo:hi].reshape(channels, -1, width)
         power = np.mean(np.square(part, dtype=np.float32), axis=2)
-        quiet[:, lo:hi] |= np.repeat(power < threshold * threshold, width, axis=1)
+        rms_quiet = candidates & (power < threshold * threshold)
+        if rms_quiet.any():
+            quiet[:, lo:hi] |= np.repeat(rms_quiet, width, axis=1)
     return quiet
 
 
