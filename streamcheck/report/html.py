@@ -9,8 +9,8 @@ then one collapsible section per media file, worst first (files that could not b
 then by worst severity, then by number of findings). Its header line shows the status, the
 worst severity, the findings by detector and a timeline bar over the file's duration with each
 timed finding at its place, coloured by severity. Opened, it shows per-second plots of luma,
-motion and momentary loudness (from metrics.parquet) with the findings shaded behind them,
-and the findings with their times and thumbnails.
+motion, momentary loudness and the A/V sync windows' offsets (from metrics.parquet) with the
+findings shaded behind them, and the findings with their times and thumbnails.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ PLOTS = (
     ("luma_mean", "luma", "0–1", (0.0, 1.0), "mean"),
     ("motion", "motion", "0–1", None, "max"),
     ("momentary_lufs", "momentary loudness", "LUFS", (-60.0, 0.0), "max"),
+    # av_sync's windows (one every 5 s, drawn where measured): + is audio late
+    ("sync_offset_s", "A/V sync", "s", (-0.5, 0.5), "mean"),
 )
 
 CSS = """
@@ -300,7 +302,7 @@ def _plots(r: FileResult, metrics: dict[str, tuple[np.ndarray, np.ndarray]] | No
             unit_text = f"0–{hi:.2g}"
         else:
             lo, hi = fixed
-            unit_text = f"{lo:g}…{hi:g} {unit}" if unit == "LUFS" else unit
+            unit_text = f"{lo:g}…{hi:g} {unit}" if unit in ("LUFS", "s") else unit
         rows.append(
             f'<div class="plot" data-metric="{column}"><div class="label">{label}'
             f"<small>{_esc(unit_text)}</small></div>"
