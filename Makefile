@@ -16,9 +16,8 @@ FUZZ_COUNT ?= 1000
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-$(BIN)/python:
+$(BIN)/python:  # the venv's own pip (23.2 or later) installs everything here: no upgrade, no wait
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # make demo installs what running needs, nothing more; make test adds the dev and dask extras
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
