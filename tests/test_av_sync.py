@@ -231,8 +231,11 @@ def test_drift_from_zero_past_200_ms_also_reports_the_offset_it_reaches():
     drift = [e for e in events if e.unit == "ms/min"]
     offset = [e for e in events if e.unit == "s"]
     assert len(drift) == 1 and drift[0].value == pytest.approx(100.0, abs=10.0)
-    # the last window's middle is at 142.5 s: 238 ms late
+    # the last window's middle is at 142.5 s: 238 ms late; past 125 ms from about 75 s on
     assert len(offset) == 1 and offset[0].value == pytest.approx(0.2375, abs=0.04)
+    assert offset[0].start_s == pytest.approx(75.0, abs=5.0)
+    assert offset[0].end_s == pytest.approx(150.0, abs=0.1)
+    assert "drifts to" in offset[0].detail
     assert offset[0].severity == Severity.ERROR
 
 

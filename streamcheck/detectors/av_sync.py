@@ -486,13 +486,23 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
                 value=rate,
                 unit="ms/min",
             )
+            # the offset it reaches, over the stretch where the line is past the window
             worst = a if abs(a) > abs(b) else b
-            self._offset_finding(worst, first.start_s, last.end_s, len(inliers), len(events))
+            limit = p.late_limit_s if worst > 0 else -p.early_limit_s
+            cross = min(max((limit - intercept) / slope, first.start_s), last.end_s)
+            lo, hi = (cross, last.end_s) if worst == b else (first.start_s, cross)
+            self._offset_finding(worst, lo, hi, len(inliers), len(events), drifting=True)
             return
         self._offset_finding(self.offset_s, start, end_s, len(inliers), len(events))
 
     def _offset_finding(
-        self, offset: float, start: float, end: float, windows: int, events: int
+        self,
+        offset: float,
+        start: float,
+        end: float,
+        windows: int,
+        events: int,
+        drifting: bool = False,
     ) -> None:
         p = self.params
         if -p.early_limit_s <= offset <= p.late_limit_s:
@@ -501,7 +511,8 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
         event = self.emit(
             start,
             end,
-            f"Audio {_words(offset)} against the picture, measured from the content "
+            f"Audio {'drifts to ' if drifting else ''}{_words(offset)} against the picture, "
+            "measured from the content "
             f"({events} picture events matched by sound in {windows} windows); "
             f"ITU-R BT.1359 {'acceptability' if error else 'detectability'} limit exceeded.",
             value=offset,
