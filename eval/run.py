@@ -112,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         help="where the corpus is built (default .cache/eval/corpus)",
     )
     ap.add_argument(
+        "--fast",
+        action="store_true",
+        help="scan as 'streamcheck scan --fast' (triage); the classes it leaves out are not run",
+    )
+    ap.add_argument(
         "--details",
         type=int,
         default=12,
@@ -146,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     except ParameterError as exc:
         print(f"configuration: {exc}", file=sys.stderr)
         return 2
+    if a.fast:
+        base, ebu = dataclasses.replace(base, fast=True), dataclasses.replace(ebu, fast=True)
+        left = base.left_out()
+        classes = [c for c in classes if c not in left]
+        unscored = [c for c in unscored if c not in left]
+        print(f"--fast: {', '.join(left) or 'nothing'} left out", file=sys.stderr)
 
     t_build = time.perf_counter()
     items = build(a.corpus, a.subset, jobs=jobs, only=a.files)
