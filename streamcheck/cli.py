@@ -584,7 +584,9 @@ def watch(
             fail_on=fail_on.value,
             on_result=on_result,
             # --quiet: only what went wrong
-            on_note=lambda text: None if quiet and "could not" not in text else on_note(text),
+            on_note=lambda text: (
+                None if quiet and not text.startswith(("warning", "could not")) else on_note(text)
+            ),
         )
     except UsageError as exc:
         raise _fail(str(exc)) from None

@@ -234,7 +234,7 @@ class _Reports:
 
 
 def _events(
-    root: str, poll: bool, tick_s: float, stop: threading.Event, notes: list[str]
+    root: str, poll: bool, tick_s: float, stop: threading.Event, warn: Callable[[str], None]
 ) -> Iterator[bool]:
     """Yields True when the folder changed, False after ``tick_s`` without a change. Starts
     with True. Falls back to polling when the watcher cannot start."""
@@ -260,7 +260,7 @@ def _events(
         except OSError as exc:
             if force:
                 raise
-            notes.append(f"cannot watch {root} for changes ({exc}); polling it instead")
+            warn(f"cannot watch {root} for changes ({exc}); polling it instead")
             force = True
 
 
@@ -370,7 +370,7 @@ def watch(
                 outcome.handed_back = len(in_flight)
 
         try:
-            changed = _events(root, poll, tick, stop, outcome.notes)
+            changed = _events(root, poll, tick, stop, lambda text: note(f"warning: {text}"))
             last_list = -RESCAN_S
             for event in changed:
                 if event or time.monotonic() - last_list >= RESCAN_S:
