@@ -1,7 +1,8 @@
 """streamcheck benchmarks: ratios measured side by side in one run (``make bench``).
 
 1. streamcheck vs decode-only (CPU), per input and over the set, and vs decoding plus
-   FFmpeg's R128 loudness meter (the floor of any tool measuring loudness with it);
+   FFmpeg's R128 loudness meter (the floor of any tool measuring loudness with it); the
+   ``--fast`` triage mode against the same decode-only figures (and its decoder alone);
 2. streamcheck vs FFmpeg's own detection filters in-process (and the ffmpeg command if present);
 3. scaling: 8 files, --jobs 1 vs --jobs 2 (throughput);
 4. memory: peak RSS of a worker on a 10 s vs a 10 min 1080p file;
@@ -155,6 +156,22 @@ def decode_only(path: Path) -> None:
                 pass
 
 
+def decode_fast(path: Path) -> None:
+    """:func:`decode_only` with ``--fast``'s decoder options (no deblocking filter, reduced
+    resolution where the codec has it): what the decoder alone saves."""
+    from streamcheck.decode.stream import fast_options
+
+    with av.open(str(path)) as c:
+        streams = list(c.streams.video[:1]) + list(c.streams.audio)
+        for s in streams:
+            s.codec_context.thread_count = 1
+        for v in c.streams.video[:1]:
+            v.codec_context.options = fast_options(v.codec_context.name, v.codec_context.height)
+        for packet in c.demux(*streams):
+            for _ in packet.decode():
+                pass
+
+
 def decode_and_meter(path: Path) -> None:
     """Decoding as in :func:`decode_only`, plus libavfilter's EBU R128 meter on every audio
     stream (the one streamcheck runs): the floor of any tool that measures BS.1770 loudness
@@ -255,6 +272,11 @@ def ffmpeg_command(path: Path) -> float | None:
 
 def streamcheck_run(path: Path) -> None:
     analyze_file(path, Config(decoder_threads=1))
+
+
+def streamcheck_fast(path: Path) -> None:
+    """``scan --fast``: every detector that holds on pictures decoded with less work."""
+    analyze_file(path, Config(decoder_threads=1, fast=True))
 
 
 def blockdetect_vs_ours(path: Path) -> tuple[float, float, int]:
@@ -414,6 +436,28 @@ def row(*cells) -> None:
     print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
+def print_fast(rows: list[tuple[str, float, float, float, float]]) -> None:
+    """The ``--fast`` table: per input (name, decode-only, fast decode-only, streamcheck
+    --fast, streamcheck) CPU seconds, measured in the same interleaved runs as table 1."""
+    print(
+        "\n### 1b. `--fast` triage (blockiness, interlace, levels left out) against full "
+        "decode-only, same runs (target ≤ 0.85× over the set)\n"
+    )
+    row(
+        "input",
+        "decode only",
+        "decode, --fast options",
+        "streamcheck --fast",
+        "--fast / decode only",
+        "--fast / streamcheck",
+    )
+    row(*["---"] * 6)
+    for name, d, fd, fs, s in rows:
+        row(name, f"{d:.2f}", f"{fd:.2f}", f"{fs:.2f}", f"{fs / d:.2f}×", f"{fs / s:.2f}×")
+    d, fd, fs, s = (sum(r[i] for r in rows) for i in range(1, 5))
+    row("**all**", f"{d:.2f}", f"{fd:.2f}", f"{fs:.2f}", f"**{fs / d:.2f}×**", f"{fs / s:.2f}×")
+
+
 def main() -> int:
     print("## streamcheck benchmark")
     print(
@@ -440,14 +484,18 @@ def main() -> int:
     row(*["---"] * 8)
     tot = np.zeros(4)
     ours_cpu = []
+    fast_rows = []
     for path in paths:
-        d, m, s = best_interleaved(
+        d, m, s, fd, fs = best_interleaved(
             [
                 lambda p=path: decode_only(p),
                 lambda p=path: decode_and_meter(p),
                 lambda p=path: streamcheck_run(p),
+                lambda p=path: decode_fast(p),
+                lambda p=path: streamcheck_fast(p),
             ]
         )
+        fast_rows.append((path.name, d, fd, fs, s))
         f = best_of(lambda p=path: ffmpeg_filters(p))[0]
         tot += (d, m, s, f)
         ours_cpu.append(s)
@@ -472,6 +520,7 @@ def main() -> int:
         f"{f:.2f}",
         f"**{f / s:.2f}×**",
     )
+    print_fast(fast_rows)
     if shutil.which("ffmpeg"):
         version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True)
         print(
