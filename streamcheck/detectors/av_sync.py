@@ -50,6 +50,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from ..model import AudioBlock, Needs, Severity, StreamInfo, VideoFrame
@@ -290,6 +291,8 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
         self._audio_t0: float | None = None  # time of hop 0
         self._hop0 = 0
         self._level = np.zeros(0, np.float32)
+        self._pending: list[np.ndarray] = []  # levels of blocks not yet joined to _level
+        self._pending_n = 0
         self._carry = np.zeros(0, np.float32)
         self._next_hop_t = 0.0  # where the next sample belongs (s)
         self._next_window = 0
@@ -320,13 +323,14 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
             self._changes = (0.0, 0.0)
             return
         nominal = float(frame.white_level - frame.black_level) or 1.0
-        diff = tiles - prev
-        change = float(np.abs(diff).mean()) / nominal
+        # mean absolute change of the tiles (OpenCV's L1 norm: one pass, no temporaries)
+        change = float(cv2.norm(tiles, prev, cv2.NORM_L1)) / tiles.size / nominal
         rise = change - max(self._changes)
         self._changes = (self._changes[1], change)
         if rise >= self.params.min_change:
+            brighter = cv2.sumElems(tiles)[0] >= cv2.sumElems(prev)[0]
             self._events_t.append(frame.t_s)
-            self._events_w.append(1.0 if float(diff.mean()) >= 0 else DARKEN_WEIGHT)
+            self._events_w.append(1.0 if brighter else DARKEN_WEIGHT)
 
     def _sound(self, block: AudioBlock) -> None:
         if block.n == 0:
@@ -345,25 +349,35 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
             self._append(np.full(hops, FLOOR_DBFS, np.float32))
             self._carry = np.zeros(0, np.float32)
             self._next_hop_t = block.t_s
-        mono: np.ndarray = block.samples.mean(axis=0, dtype=np.float32)
+        x = block.samples
+        mono: np.ndarray = x[0] if x.shape[0] == 1 else np.add.reduce(x, axis=0) / x.shape[0]
         x = np.concatenate([self._carry, mono]) if self._carry.size else mono
         whole = x.size // self._hop
         if whole:
             frames = x[: whole * self._hop].reshape(whole, self._hop)
-            power = np.einsum("ij,ij->i", frames, frames) / self._hop
+            power = np.square(frames).sum(axis=1) / self._hop
             level = 10.0 * np.log10(np.maximum(power, 10 ** (FLOOR_DBFS / 10)))
             self._append(level.astype(np.float32))
         self._carry = np.array(x[whole * self._hop :], np.float32)
         self._next_hop_t = block.end_s
 
     def _append(self, level: np.ndarray) -> None:
-        self._level = np.concatenate([self._level, level]) if self._level.size else level
+        self._pending.append(level)
+        self._pending_n += level.size
+
+    def _levels(self) -> np.ndarray:
+        """The level series from hop ``self._hop0`` on, with the blocks' latest levels."""
+        if self._pending:
+            self._level = np.concatenate([self._level, *self._pending])
+            self._pending, self._pending_n = [], 0
+        return self._level
 
     @property
     def _audio_end(self) -> float:
         if self._audio_t0 is None:
             return -math.inf
-        return self._audio_t0 + (self._hop0 + self._level.size) * self._hop / self._rate
+        hops = self._hop0 + self._level.size + self._pending_n
+        return self._audio_t0 + hops * self._hop / self._rate
 
     # ---- windows --------------------------------------------------------------------------
 
@@ -394,7 +408,7 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
             return
         hop_s = self._hop / self._rate
         first = int((before_s - self.params.max_lag_s - self._audio_t0) / hop_s) - BEFORE_HOPS - 2
-        drop = min(max(0, first - self._hop0), self._level.size)
+        drop = min(max(0, first - self._hop0), self._levels().size)
         if drop:
             self._level = self._level[drop:]
             self._hop0 += drop
@@ -407,7 +421,7 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
         weights = np.array(self._events_w, np.float32)
         sel = (times >= start) & (times < end)
         times, weights = times[sel], weights[sel]
-        if times.size < p.min_events or self._level.size == 0:
+        if times.size < p.min_events or self._levels().size == 0:
             return none
         hop_s = self._hop / self._rate
         max_lag = round(p.max_lag_s / hop_s)
@@ -442,6 +456,7 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
     def close(self, end_s: float) -> None:
         self._evaluate(final=True)
         self._level = np.zeros(0, np.float32)
+        self._pending, self._pending_n = [], 0
         self._events_t, self._events_w = [], []
         self._decide(end_s)
 
