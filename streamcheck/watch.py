@@ -328,6 +328,7 @@ def watch(
             gone = [p for p in reports.paths() if _under(p, root) and not os.path.lexists(p)]
             if gone:
                 reports.remove(gone)
+                publish()
                 outcome.removed += gone
                 for p in gone:
                     note(f"removed from the reports (deleted): {p}")
@@ -372,6 +373,7 @@ def watch(
         try:
             changed = _events(root, poll, tick, stop, lambda text: note(f"warning: {text}"))
             last_list = -RESCAN_S
+            first = True
             for event in changed:
                 if event or time.monotonic() - last_list >= RESCAN_S:
                     files.relist()
@@ -381,7 +383,9 @@ def watch(
                 one_pass()
                 if once or stop.is_set():
                     break
-                publish()
+                if first:  # the monitoring file exists from the start (then: as files finish)
+                    publish()
+                    first = False
                 due = files.next_due()
                 if due is not None and due < tick:
                     time.sleep(due)

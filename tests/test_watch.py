@@ -49,7 +49,7 @@ class Watcher:
             return {}
         return {Path(r["path"]).name: r for r in files}
 
-    def wait_for(self, what: Callable[[], object], timeout: float = 60) -> None:
+    def wait_for(self, what: Callable[[], object], timeout: float = 120) -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if what():
@@ -86,8 +86,8 @@ def watcher(tmp_path: Path) -> Iterator[Callable[..., Watcher]]:
 
 
 def old(path: Path) -> Path:
-    """Give ``path`` an mtime a minute ago: complete at first sight."""
-    t = time.time() - 60
+    """Give ``path`` an mtime an hour ago: complete at first sight."""
+    t = time.time() - 3600
     os.utime(path, (t, t))
     return path
 
@@ -116,7 +116,7 @@ def test_files_appearing_growing_replaced_and_deleted(tmp_path, watcher):
             time.sleep(0.25)
             assert "g.mp4" not in w.rows(), "analysed before it settled"
     assert "g.mp4" not in w.log
-    w.wait_for(lambda: "g.mp4" in w.rows())
+    w.wait_for(lambda: "g.mp4" in w.rows() and "ok: " + str(folder / "g.mp4") in w.log)
     g = w.rows()["g.mp4"]
     assert g["status"] == "ok" and g["size_bytes"] == len(data)
     assert g["duration_s"] == pytest.approx(6.0, abs=0.1)
@@ -131,8 +131,7 @@ def test_files_appearing_growing_replaced_and_deleted(tmp_path, watcher):
 
     # deleted: leaves the reports
     (folder / "b.mp4").unlink()
-    w.wait_for(lambda: "b.mp4" not in w.rows())
-    assert "removed from the reports (deleted)" in w.log
+    w.wait_for(lambda: "b.mp4" not in w.rows() and "removed from the reports (deleted)" in w.log)
     assert set(w.rows()) == {"a.mp4", "g.mp4"}
 
     assert w.stop() == 0
@@ -150,7 +149,7 @@ def test_sigterm_in_the_middle_of_a_file_hands_it_back(tmp_path, watcher):
     w.wait_for(lambda: "analysing: " + str(folder / "long.mp4") in w.log)
     t0 = time.monotonic()
     assert w.stop() == 0
-    assert time.monotonic() - t0 < 10  # the worker is stopped, not waited for
+    assert time.monotonic() - t0 < 20  # the worker is stopped, not waited for (40 s of media)
     assert "1 in progress handed back" in w.log
     assert set(w.rows()) == {"short.mp4"}  # the reports of the finished file are intact
     assert not (w.out / ".streamcheck.lock").exists()
@@ -165,10 +164,10 @@ def test_once_analyses_complete_files_and_leaves_changing_ones(tmp_path):
     folder = tmp_path / "in"
     old(clip(folder, "a", BLACK))
     old(clip(folder / "sub", "w", SILENCE, container="wav"))
-    clip(folder, "fresh")  # written just now: not settled for 30 s
+    clip(folder, "fresh")  # written just now: not settled for 10 minutes
     out = tmp_path / "out"
     prom = tmp_path / "qc.prom"
-    args = ("watch", str(folder), "--out", str(out), "--once", "--settle", "30")
+    args = ("watch", str(folder), "--out", str(out), "--once", "--settle", "600")
     r = run(*args, "--prometheus", str(prom))
     assert r.returncode == 1, r.stderr  # a's black is an error
     rows = {Path(x["path"]).name for x in streamcheck.read_report(out).files.to_pylist()}
@@ -218,3 +217,21 @@ def test_watch_refuses_what_it_cannot_do(tmp_path):
     (tmp_path / "in").mkdir()
     r = run("watch", str(tmp_path / "in"), "-o", str(tmp_path / "o"), "--once", "--marker", "")
     assert r.returncode == 2 and "marker" in r.stderr
+
+
+def test_reports_inside_the_watched_folder_are_not_taken_for_media(tmp_path):
+    folder = tmp_path / "in"
+    old(clip(folder, "a", BLACK))
+    prom = folder / "qc.prom"
+    w = Watcher(folder, folder / "qc", "--prometheus", str(prom), "--html")
+    try:
+        w.wait_for(lambda: "a.mp4" in w.rows())
+        time.sleep(3)  # its own writes (reports, thumbnails, page, .prom) wake it: nothing to do
+        assert w.log.count("analysing: ") == 1
+        written = prom.stat().st_mtime_ns
+        time.sleep(2)
+        assert prom.stat().st_mtime_ns == written  # not rewritten while nothing happens
+        assert set(w.rows()) == {"a.mp4"}
+        assert w.stop() == 0
+    finally:
+        w.kill()
