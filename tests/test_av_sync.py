@@ -27,7 +27,8 @@ from streamcheck.detectors.av_sync import (
 from streamcheck.model import AudioBlock, Severity, StreamInfo, VideoFrame
 from streamcheck.pipeline import analyze_file
 from streamcheck.report.parquet import write_reports
-from streamcheck.testmedia.sync import SyncSpec, _Content, write_sync
+from streamcheck.testmedia.sync import SyncSpec, _Content, write_av, write_sync
+from tests.conftest import NO_MEDIA, SHARED_MEDIA
 
 RATES = [
     Fraction(24000, 1001),
@@ -315,3 +316,27 @@ def test_container_offset_and_content_offset_are_both_reported(tmp_path):
     # what a player shows: the content's 300 ms plus the timeline's 200 ms
     assert by["av_sync"].value == pytest.approx(0.5, abs=0.04)
     assert math.isclose(result.info.av_sync_s or 0, by["av_sync"].value)
+
+
+# ---- real footage ------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not SHARED_MEDIA.is_dir(), reason=NO_MEDIA)
+@pytest.mark.parametrize(("effects", "offset_ms"), [(True, 200), (True, -100), (False, 300)])
+def test_real_footage_edit(tmp_path, effects, offset_ms):
+    """The real footage of ../shared/media cut every 1–3.5 s (none of its clips has cuts with
+    sound, so eval/sync.py makes the edit): over a jazz bed with an impact on most cuts the
+    offset is measured within two frames; under the jazz alone, not measured."""
+    from eval.sync import Footage, SyncScenario
+
+    s = SyncScenario("real", "footage" if effects else "footage_music", offset_ms / 1000, dur=30)
+    content = Footage(s, effects=effects)
+    path = write_av(
+        tmp_path / "real.mp4", s.fraction, 48000, s.size, 750, content.picture, content.sound
+    )
+    result = analyze_file(path, Config(detectors=("av_sync",)))
+    if effects:
+        assert result.info.av_sync_s == pytest.approx(offset_ms / 1000, abs=0.08)
+        assert [e.detector for e in result.events] == ["av_sync"]
+    else:
+        assert result.info.av_sync_s is None and result.events == []
