@@ -529,6 +529,14 @@ def watch(
     max_memory: MaxMemoryOpt = None,
     thumbnails: ThumbnailsOpt = False,
     html: HtmlOpt = False,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            "--fast",
+            help="Triage, as scan --fast: the decoder does less; blockiness, interlace and "
+            "levels are left out.",
+        ),
+    ] = False,
     prometheus: PrometheusOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -551,6 +559,8 @@ def watch(
             config = config.with_detectors(detectors.split(","))
         if thumbnails:
             config = dataclasses.replace(config, thumbnails=True)
+        if fast:
+            config = dataclasses.replace(config, fast=True)
         memory = parse_size(max_memory) if max_memory is not None else None
     except (ParameterError, UsageError) as exc:
         raise _fail(str(exc)) from None

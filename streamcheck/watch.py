@@ -193,6 +193,7 @@ class _Reports:
             "ffmpeg_version": ffmpeg,
             "pyav_version": pyav,
             "config": config.to_json(),
+            **config.mode_meta(),
             "run_id": uuid.uuid4().hex,
             "started_at": dt.datetime.now(dt.UTC).isoformat(),
         }

@@ -196,8 +196,10 @@ def test_a_marker_file_says_when_a_file_is_complete(tmp_path):
         "b.mp4"
     ]
     (folder / "a.done").touch()  # NAME.done works as well as NAME.EXT.done
-    run("watch", str(folder), "--out", str(out), "--once", "--marker", ".done")
-    assert streamcheck.read_report(out).files.num_rows == 2
+    run("watch", str(folder), "--out", str(out), "--once", "--marker", ".done", "--fast")
+    report = streamcheck.read_report(out)
+    assert report.files.num_rows == 2
+    assert report.meta["fast"] == "true" and "blockiness" in report.meta["left_out"]
 
 
 def test_polling_for_network_file_systems(tmp_path, watcher):
