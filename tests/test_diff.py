@@ -120,7 +120,15 @@ def test_diff_lists_new_resolved_and_changed_findings_and_fails_on_new_errors(ru
     r = run("diff", str(runs["old"]), str(runs["new"]), env={"COLUMNS": "80"})
     assert r.returncode == 1, r.stderr
     lines = r.stdout.splitlines()
-    # at 80 columns each file's full path is on a line of its own, its changes below it
+    # a table of counts per file fits 80 columns: file, new, resolved, changed, same, status
+    table = {ln.split()[0]: ln.split()[1:] for ln in lines if ln.startswith(" ") and ".mp4" in ln}
+    assert table == {
+        "a.mp4": ["0", "1", "0", "0", "ok"],
+        "b.mp4": ["0", "0", "1", "0", "ok"],
+        "c.mp4": ["1", "0", "0", "0", "ok"],
+    }
+    assert all(len(ln) <= 80 for ln in lines if not ln.startswith(("/", "  ")))
+    # each file's full path is on a line of its own, its changes below it
     row = {name: lines[lines.index(str(runs["media"] / f"{name}.mp4")) + 1] for name in "abc"}
     assert row["a"].split()[:2] == ["resolved", "00:00:00.520"] and "black" in row["a"]
     assert row["b"].split()[0] == "changed" and "silence" in row["b"]

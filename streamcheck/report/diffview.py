@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from .diff import Change, Comparison, FileDiff, Kind
 from .parquet import defect_row
-from .summary import SEVERITY_STYLE, hms
+from .summary import SEVERITY_STYLE, hms, middle_ellipsis
 from .text import path_text, printable
 
+FILE_WIDTH = 60  # cells of a file name in the table, at most (cut in the middle beyond)
+MIN_FILE_WIDTH = 12
 KIND_STYLE = {
     Kind.NEW: "bold red",
     Kind.RESOLVED: "green",
@@ -41,6 +46,60 @@ def _file_note(f: FileDiff) -> str | None:
     return None
 
 
+def _display_names(paths: list[str]) -> dict[str, str]:
+    """The path below the common folder of all (the name alone for one file)."""
+    if len(paths) <= 1:
+        return {p: printable(os.path.basename(p)) for p in paths}
+    common = os.path.commonpath(paths)
+    if common in paths:
+        common = os.path.dirname(common)
+    return {p: printable(os.path.relpath(p, common)) for p in paths}
+
+
+def _render_table(console: Console, comparison: Comparison, unchanged: bool) -> None:
+    """One row per file with something to say: its name (cut in the middle to fit, never
+    broken over lines), the counts of new, resolved, changed and unchanged findings, and its
+    status (``ok``, ``ok → error``, ``added``, ``removed``)."""
+    shown = [
+        f
+        for f in comparison.files
+        if _file_note(f) is not None or any(unchanged or c.kind is not Kind.SAME for c in f.changes)
+    ]
+    if not shown:
+        return
+    names = _display_names([f.path for f in comparison.files])
+    counts = ("new", "resolved", "changed", "same")
+    status = {
+        f.path: (
+            f.presence
+            if f.presence != "both"
+            else f.new_status
+            if f.old_status == f.new_status
+            else f"{f.old_status} → {f.new_status}"
+        )
+        or ""
+        for f in shown
+    }
+    fixed = sum(len(c) + 3 for c in counts) + max(len("status"), *map(len, status.values())) + 4
+    width = max(MIN_FILE_WIDTH, min(FILE_WIDTH, console.width - fixed - 2))
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
+    table.add_column("file", no_wrap=True, overflow="ellipsis")
+    for name in counts:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for f in shown:
+        n = {k: f.count(Kind(k)) for k in counts}
+        table.add_row(
+            middle_ellipsis(names[f.path], width),
+            Text(str(n["new"]), style=KIND_STYLE[Kind.NEW] if n["new"] else "dim"),
+            str(n["resolved"]),
+            str(n["changed"]),
+            Text(str(n["same"]), style="dim"),
+            Text(status[f.path], style="bold red" if f.newly_failed else ""),
+        )
+    console.print(table)
+
+
 def render_diff(
     console: Console, comparison: Comparison, *, title: str = "changes", unchanged: bool = False
 ) -> None:
@@ -50,6 +109,7 @@ def render_diff(
     time span, detector, severity, and what changed (the finding's sentence for a new or
     resolved one); then one line of totals. Lines are not cut: a terminal wraps them."""
     console.print(Text(printable(title), style="bold"), soft_wrap=True)
+    _render_table(console, comparison, unchanged)
     listed = 0
     for f in comparison.files:
         note = _file_note(f)
@@ -66,8 +126,9 @@ def render_diff(
             line.append(f"{c.kind.value:<9}", style=KIND_STYLE[c.kind])
             line.append(f"{hms(e.start_s)} – {hms(e.end_s)}  ")
             line.append(f"{e.detector:<18}", style="bold")
-            line.append_text(_severity(c))
-            line.append("  ")
+            severity = _severity(c)
+            line.append_text(severity)
+            line.append(" " * max(2, 9 - severity.cell_len))
             if e.channel is not None:
                 line.append(f"ch{e.channel} ")
             line.append(c.what() if c.kind is Kind.CHANGED else printable(e.detail))
