@@ -372,7 +372,8 @@ class InterlaceDetector(VideoDetector[InterlaceParams]):
             cols = np.ascontiguousarray(frame.luma[:, ::STEP])
         prev, self._prev = self._prev, cols
         vote, kind = "", "?"
-        if prev is not None and prev.shape == cols.shape:
+        # a change of size or of bit depth mid-stream: no comparison across it
+        if prev is not None and prev.shape == cols.shape and prev.dtype == cols.dtype:
             own, tff, bff = field_distances(cols, prev)
             p = self.params
             vote, kind = judge(
