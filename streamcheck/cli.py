@@ -283,10 +283,10 @@ def scan(
         typer.Option(
             "--fast",
             help="Triage: the decoder does less (H.264, HEVC, VP9, AV1 without their deblocking "
-            "filter; MPEG-2, MPEG-4, MJPEG, DV at half or a quarter of the size), for about "
-            "half to four fifths of the CPU. Black, freeze, silence, loudness... are found as "
-            "usual; blockiness, interlace and levels need full pictures and are left out "
-            "(the summary and the reports' metadata say so).",
+            "filter; MPEG-2, MPEG-4, MJPEG, DV at half or a quarter of the size): a half to "
+            "nine tenths of a full scan's CPU on video. Black, freeze, silence, loudness... "
+            "are found as usual; blockiness, interlace and levels need full pictures and are "
+            "left out (the summary and the reports' metadata say so).",
         ),
     ] = False,
     incremental: Annotated[
