@@ -333,7 +333,7 @@ class AvSyncDetector(PairDetector[AvSyncParams]):
             self._events_w.append(1.0 if brighter else DARKEN_WEIGHT)
 
     def _sound(self, block: AudioBlock) -> None:
-        if block.n == 0:
+        if block.n == 0 or block.samples.shape[0] == 0:
             return
         if self._audio_t0 is None or block.sample_rate != self._rate:
             self._rate = block.sample_rate
