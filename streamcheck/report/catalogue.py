@@ -72,7 +72,8 @@ def markdown(config: Config | None = None) -> str:
         "streamcheck.report.catalogue`); `streamcheck detectors` prints the same table with a "
         "profile's or configuration's values. Kinds: `video` (the first video stream's "
         "pictures), `audio` (each audio track), `programme` (each audio programme: tracks "
-        "measured together), `av` (both), `file` (once per file; findings span the file).",
+        "measured together), `av` (both, each stream on its own), `pair` (the video stream "
+        "and each audio track together), `file` (once per file; findings span the file).",
         "",
         "| detector | kind | parameter | default | unit | mirrors | meaning |",
         "|---|---|---|---|---|---|---|",
