@@ -93,8 +93,9 @@ class AvSyncParams(ParamsBase):
         0.05,
         unit="ratio",
         help="A picture event: the mean change of 8×8 tile means from the frame before rises "
-        "by this share of the nominal range (cuts measure 0.1–0.4, a flash more, steady "
-        "motion under 0.02).",
+        "by this share of the nominal range (measured: cuts of the real-footage edit up to "
+        "0.31, 25 frames of 1125 at 0.05 or more; inside shots of clean news and sport "
+        "programmes 90% of frames under 0.013, 99% under 0.042).",
         maximum=1.0,
     )
     min_onset_db: float = param(
