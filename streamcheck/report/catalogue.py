@@ -91,6 +91,8 @@ def markdown(config: Config | None = None) -> str:
         own = cls.__dict__.get("__doc__")  # a class of a module of several detectors
         text = inspect.cleandoc(own or sys.modules[cls.__module__].__doc__ or cls.description)
         lines += [f"### {name}", "", text, ""]
+        if not cls.fast_ok:
+            lines += [f"Left out by `scan --fast`: it {cls.fast_note}.", ""]
     return "\n".join(lines)
 
 
