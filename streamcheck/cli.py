@@ -467,7 +467,7 @@ def report(
     reports."""
     from rich.console import Console
 
-    from .report.parquet import FILES_FILE, read_results
+    from .report.parquet import FILES_FILE, read_results, read_run_meta
     from .report.summary import render_summary
 
     if not (out / FILES_FILE).is_file():
@@ -478,7 +478,10 @@ def report(
         written = write_html(out, html_file)
         Console(stderr=True).print(f"HTML report: {written}")
         return
-    render_summary(Console(), read_results(out))
+    meta = read_run_meta(out / FILES_FILE)
+    left_out = [n for n in meta.get("left_out", "").split(",") if n]
+    fast = left_out if meta.get("fast") == "true" else None
+    render_summary(Console(), read_results(out), fast_left_out=fast)
 
 
 @app.command(cls=_Command)

@@ -176,6 +176,8 @@ def test_cli_fast_says_what_it_left_out(media: dict[str, Path], tmp_path: Path):
     meta = read_run_meta(out / "files.parquet")
     assert meta["fast"] == "true" and meta["left_out"] == "blockiness,interlace,levels"
     assert json.loads(meta["config"])["fast"] is True
+    again = run("report", str(out))  # the summary shown again from the reports says it too
+    assert "left out blockiness, interlace, levels" in " ".join(again.stdout.split())
     files = pq.read_table(out / "files.parquet").to_pylist()
     assert (files[0]["width"], files[0]["height"]) == (640, 360)
     full = tmp_path / "full"
