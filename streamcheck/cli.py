@@ -282,7 +282,7 @@ def scan(
         bool,
         typer.Option(
             "--fast",
-            help="Triage: the decoder does less (H.264, HEVC, VP9, AV1 without their deblocking "
+            help="Triage: the decoder does less (H.264 and HEVC without their deblocking "
             "filter; MPEG-2, MPEG-4, MJPEG, DV at half or a quarter of the size): a half to "
             "nine tenths of a full scan's CPU on video. Black, freeze, silence, loudness... "
             "are found as usual; blockiness, interlace and levels need full pictures and are "

@@ -130,11 +130,12 @@ LOWRES_MIN_LINES = 240
 
 def fast_options(codec: str, height: int) -> dict[str, str]:
     """The decoder options of ``--fast`` for a video stream of ``codec`` (FFmpeg's decoder
-    name) and ``height`` lines: no in-loop deblocking filter (H.264, HEVC, VP9, AV1: the
-    option is FFmpeg's generic ``skip_loop_filter``, ignored by codecs without such a filter),
-    and for the DCT codecs of :data:`LOWRES_DECODERS` a reduced resolution (``lowres`` 1 or 2:
-    half or a quarter of the width and height) that keeps at least :data:`LOWRES_MIN_LINES`
-    lines."""
+    name) and ``height`` lines: no in-loop deblocking filter (FFmpeg's generic
+    ``skip_loop_filter``: H.264 and HEVC honour it; this FFmpeg's VP9 decoder and libdav1d
+    (AV1) were measured to ignore it, their pictures unchanged, as do codecs without a loop
+    filter), and for the DCT codecs of :data:`LOWRES_DECODERS` a reduced resolution
+    (``lowres`` 1 or 2: half or a quarter of the width and height) that keeps at least
+    :data:`LOWRES_MIN_LINES` lines."""
     opts = {"skip_loop_filter": "all"}
     lowres = 0
     while codec in LOWRES_DECODERS and lowres < 2 and height >> (lowres + 1) >= LOWRES_MIN_LINES:

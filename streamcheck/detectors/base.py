@@ -198,7 +198,7 @@ class Detector(ABC, Generic[P]):
     # programmes' loudness leaves leaders out
     leader_covers: ClassVar[tuple[str, ...]] = ()
     # whether the detector still holds under ``--fast`` (Config.fast), where the decoder does
-    # less: H.264/HEVC/VP9/AV1 pictures without their in-loop deblocking filter, MPEG-2,
+    # less: H.264/HEVC pictures without their in-loop deblocking filter, MPEG-2,
     # MPEG-4 Part 2, MJPEG and DV pictures decoded at reduced resolution (``lowres``: half or a
     # quarter of the width and height; ``VideoFrame.scale`` says by how much). A detector that
     # needs deblocked or full-resolution pictures sets it False, says why in ``fast_note``, and
