@@ -21,7 +21,8 @@ re-quantise the detail. A frame is the same picture when all of these hold:
   its first two seconds) changes a few blocks by several code values while the whole
   picture's mean moves less than ``noise``; a keyframe's refresh of a held picture moved its
   blocks by up to 2.1 code values (H.264, 640×360, the eval corpus's news programme);
-- the **colour** did not change: the same two tests on the block means of both chroma planes
+- the **colour** did not change: the same two tests, with :data:`CHROMA_FACTOR` (4) times the
+  tolerances, on the block means of both chroma planes
   (FFmpeg's FATE freezedetect test has a stretch whose luma is constant while its colours
   change every frame), against the colour of the first frame whose luma equals the
   reference's. Chroma is read only when the luma says frozen, so moving pictures pay nothing
@@ -43,6 +44,12 @@ from ..model import Needs, StreamInfo, VideoFrame
 from .base import ParamsBase, VideoDetector, param, severity_param
 from .intervals import Interval, RunTracker
 from .planes import BLOCK, block_means
+
+# chroma is coded on a quarter of the samples and quantised more coarsely: an AV1 keyframe's
+# refresh of a held picture moved its chroma block means by 0.46 code values on average and 7
+# at most (luma: 0.2 and 1.0), while colour changes that keep a picture live (a colour wash,
+# FATE's mptestsrc stretch) move them by tens of code values within a fifth of a second
+CHROMA_FACTOR = 4.0
 
 
 @dataclass(frozen=True)
@@ -86,14 +93,15 @@ class FreezeDetector(VideoDetector[FreezeParams]):
     def needs(self) -> Needs:
         return Needs(blocks=True, bars=True, chroma=True)
 
-    def _same(self, a: np.ndarray, b: np.ndarray, code_max: int) -> bool:
-        """Are two block-mean pictures (of the active area) the same picture?"""
+    def _same(self, a: np.ndarray, b: np.ndarray, code_max: int, factor: float = 1.0) -> bool:
+        """Are two block-mean pictures (of the active area) the same picture, within
+        ``factor`` times the tolerances?"""
         if a.shape != b.shape or a.size == 0:
             return False
         diff = cv2.absdiff(a, b)
         p = self.params
-        return float(diff.mean()) <= p.noise * code_max and float(diff.max()) <= (
-            p.block_noise * code_max
+        return float(diff.mean()) <= factor * p.noise * code_max and float(diff.max()) <= (
+            factor * p.block_noise * code_max
         )
 
     def update(self, frame: VideoFrame) -> None:
@@ -107,7 +115,7 @@ class FreezeDetector(VideoDetector[FreezeParams]):
                 self._ref_chroma = chroma
             else:
                 frozen = all(
-                    self._same(c, r, frame.code_max)
+                    self._same(c, r, frame.code_max, CHROMA_FACTOR)
                     for c, r in zip(chroma, self._ref_chroma, strict=True)
                 )
         if frozen:

@@ -409,25 +409,38 @@ def generate(spec: Spec, out_dir: str | Path) -> Path:
 
 
 def damage(path: Path, times_s: tuple[float, ...], seed: int) -> list[Defect]:
-    """Overwrite bytes inside the first non-key video packet at or after each time, in place.
-    Returns the ground truth: `decode_error` from that packet's presentation time to the next
-    keyframe's (presentation timeline, as streamcheck reports it)."""
+    """Overwrite bytes inside the first non-key video packet at or after each time (in TS, the
+    first spanning five TS packets or more), in place. Returns the ground truth:
+    `decode_error` from the earliest presentation time of that packet and those decoded after
+    it up to the next keyframe, to the next keyframe's (presentation timeline, as streamcheck
+    reports it)."""
     with av.open(str(path)) as c:
         origin = (c.start_time or 0) / av.time_base
         vs = c.streams.video[0]
-        packets = [
+        decoded = [  # in decode order
             (float(p.pts * p.time_base) - origin, p.pos, p.size, p.is_keyframe)
             for p in c.demux(vs)
             if p.size and p.pts is not None and p.pos is not None
         ]
-    packets.sort()
+    packets = sorted(decoded)
     data = bytearray(path.read_bytes())
     rng = np.random.default_rng(seed)
     truth: list[Defect] = []
     for at in times_s:
-        i = next(k for k, p in enumerate(packets) if p[0] >= at - 1e-6 and not p[3])
+        # in TS, a frame whose data fits in fewer than five TS packets would take no damage
+        # (only the packets after its first are overwritten): the next one large enough
+        large = 5 * 184 if path.suffix == ".ts" else 0
+        i = next(
+            k for k, p in enumerate(packets) if p[0] >= at - 1e-6 and not p[3] and p[2] >= large
+        )
         t, pos, _, _ = packets[i]
         end = next((p[0] for p in packets[i + 1 :] if p[3]), None)
+        # the damage shows from the earliest picture decoded from it on (B-frames decoded
+        # after it may come before it on screen) until the next keyframe
+        d = decoded.index(packets[i])
+        after = decoded[d + 1 :]
+        until = next((k for k, p in enumerate(after) if p[3]), len(after))
+        t = min([t, *(p[0] for p in after[:until] if end is None or p[0] < end)])
         if path.suffix == ".ts":  # corrupt the payload of this PES's TS packets only
             hit, k = 0, 1
             pid = bytes([data[pos + 1] & 0x1F, data[pos + 2]])
