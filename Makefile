@@ -78,6 +78,7 @@ docs: $(STAMP) ## Regenerate docs/detectors.md from the detectors' declarations
 
 bench: $(STAMP) ## Benchmarks: ratios measured side by side (inputs generated into .cache/bench)
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/costs.py
 
 floors: $(STAMP) ## Floors under our cost: loudness meters compared, reading each picture back
 	$(BIN)/python bench/floors.py
