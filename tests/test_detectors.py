@@ -936,15 +936,19 @@ def test_freeze_a_small_moving_region_is_not_frozen():
     assert len(_freeze_run([still, thin] * 10)) == 1
 
 
-def test_freeze_measured_inside_the_active_picture():
+@pytest.mark.parametrize("step", [1, 2])
+def test_freeze_measured_inside_the_active_picture(step):
     """A pillarboxed picture (half of it black bars) whose active area changes by 0.4 code
-    values: over the whole frame that is 0.2, under noise; inside the picture it is not."""
-    boxed_still = np.full((64, 64), 16, np.uint8)
-    boxed_still[:, 16:48] = texture(12, shape=(64, 32))
+    values: over the whole frame that is 0.2, under noise; inside the picture it is not. The
+    bars come in the stream's pixels, the blocks are of the subsample (every ``step``-th)."""
+    boxed_still = np.full((64 * step, 64 * step), 16, np.uint8)
+    boxed_still[:, 16 * step : 48 * step] = texture(12, shape=(64 * step, 32 * step))
     changed = boxed_still.copy()
-    changed[:, 16:48] = _nudged(boxed_still[:, 16:48], 820)  # 0.4 codes on average
-    assert _freeze_run([boxed_still, changed] * 10) == []
-    assert len(_freeze_run([boxed_still, changed] * 10, measure=False)) == 1  # bars unknown
+    active = boxed_still[::step, 16 * step : 48 * step : step]
+    changed[::step, 16 * step : 48 * step : step] = _nudged(active, 820)  # 0.4 codes
+    assert _freeze_run([boxed_still, changed] * 10, step=step) == []
+    # bars unknown: the whole frame, where the change is under noise
+    assert len(_freeze_run([boxed_still, changed] * 10, measure=False, step=step)) == 1
 
 
 def test_freeze_colour_changes_are_not_frozen():

@@ -106,11 +106,12 @@ class FreezeDetector(VideoDetector[FreezeParams]):
 
     def update(self, frame: VideoFrame) -> None:
         means = frame.blocks if frame.blocks is not None else block_means(frame.small)
-        means = _active(means, frame.bars)
+        per_sample = frame.step * frame.scale
+        means = _active(means, frame.bars, per_sample)
         ref = self._ref
         frozen = ref is not None and self._same(means, ref, frame.code_max)
         if frozen and frame.chroma is not None:
-            chroma = _chroma_means(self._chroma_small(frame), frame.bars)
+            chroma = _chroma_means(self._chroma_small(frame), frame.bars, per_sample)
             if self._ref_chroma is None:  # the first frame like the reference: colour from here
                 self._ref_chroma = chroma
             else:
@@ -146,13 +147,17 @@ class FreezeDetector(VideoDetector[FreezeParams]):
         self.emit_run(run, f"Picture frozen for {run.duration_s:.2f} s ({run.units} frames).")
 
 
-def _active(means: np.ndarray, bars: tuple[int, int, int, int] | None) -> np.ndarray:
-    """The block means inside the active picture: blocks that overlap a black bar (``bars``
-    in subsample rows/columns, as the measure step finds them) left out; all of them when the
+def _active(
+    means: np.ndarray, bars: tuple[int, int, int, int] | None, per_sample: int = 1
+) -> np.ndarray:
+    """The block means inside the active picture: blocks that overlap a black bar left out
+    (``bars`` in the stream's pixels, as the measure step gives them; ``per_sample``: the
+    stream's pixels per sample of the subsample the blocks are made of); all of them when the
     picture is black (``bars`` None) or would keep no block."""
     if not bars or not any(bars):
         return means
-    top, bottom, left, right = (-(-x // BLOCK) for x in bars)  # blocks touching a bar
+    size = BLOCK * max(per_sample, 1)  # the stream's pixels per block
+    top, bottom, left, right = (-(-x // size) for x in bars)  # blocks touching a bar
     h, w = means.shape
     if top + bottom >= h or left + right >= w:
         return means
@@ -160,7 +165,10 @@ def _active(means: np.ndarray, bars: tuple[int, int, int, int] | None) -> np.nda
 
 
 def _chroma_means(
-    planes: tuple[np.ndarray, np.ndarray], bars: tuple[int, int, int, int] | None
+    planes: tuple[np.ndarray, np.ndarray],
+    bars: tuple[int, int, int, int] | None,
+    per_sample: int,
 ) -> list[np.ndarray]:
-    """Block means of the active area of both chroma subsamples (as for luma)."""
-    return [_active(block_means(p), bars) for p in planes]
+    """Block means of the active area of both chroma subsamples (made to the luma
+    subsample's size, so on its grid)."""
+    return [_active(block_means(p), bars, per_sample) for p in planes]
