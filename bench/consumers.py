@@ -38,7 +38,8 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def profile(path: str) -> None:
+def measure(path: str) -> tuple[float, dict[tuple[str, str], float], dict[str, int]]:
+    """(CPU s of the whole pass, thread CPU s per (kind, consumer), frames and blocks seen)."""
     config = Config()
     with open_media(path) as media:
         tracks = [media.info_of(s) for s in media.audio]
@@ -90,6 +91,11 @@ def profile(path: str) -> None:
                 update(item)
                 spent[kind, name] += time.thread_time() - t0
         total = _cpu() - cpu0
+    return total, spent, counts
+
+
+def profile(path: str) -> None:
+    total, spent, counts = measure(path)
     ours = sum(spent.values())
     print(f"{path}: {total:.2f} s CPU in all; consumers {ours:.2f} s, the decode loop the rest")
     print(f"{'':8} {'consumer':28} {'µs each':>9} {'s in all':>9}")
