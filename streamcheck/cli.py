@@ -1,5 +1,9 @@
 """The ``streamcheck`` command: a thin typer layer over :func:`streamcheck.scan`.
 
+Its length (over 500 lines) is the declarations of six commands' options (scan, watch, diff,
+report, detectors, selftest: typer wants each as an annotated parameter, with its help text)
+and their mapping to library calls; no analysis, persistence or rendering logic lives here.
+
 Parses options, builds the Config, calls the library, renders progress and the summary, and
 maps the outcome to the exit codes of the contract:
 0 clean · 1 a finding at or above --fail-on · 2 usage or configuration error ·

@@ -42,6 +42,10 @@ finding when it is outside ITU-R BT.1359's detectability window (sound 45 ms ear
 125 ms late; ``severity``), an error outside its acceptability window (90 ms early, 185 ms
 late). Each window's offset and confidence (1 − the ambiguity) go to metrics.parquet at the
 window's middle.
+
+One module of over 500 lines, as the project keeps everything about a detector in its module:
+the picture and sound event series, the per-window lag search, the agreement of windows into
+an offset or a drift, and the findings are small functions and classes.
 """
 
 from __future__ import annotations

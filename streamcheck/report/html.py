@@ -1,5 +1,10 @@
 """The HTML report: one self-contained file built from a run's Parquet reports (``--html``).
 
+Over 500 lines because the page is one streamed document whose parts share its scales and
+escaping (header, per-file sections, SVG timelines, plots, thumbnails); the CSS and the
+bounded-size helpers are what make it long, and splitting them would pass the same state
+around.
+
 Everything is inline: CSS, SVG timelines and plots, thumbnails as ``data:`` JPEGs. There is no
 JavaScript at all; sections open and close with ``<details>``. The file is written as it is
 built (one media file at a time), so a 1000-file run never holds its whole page in memory.
