@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 from streamcheck.config import Config
-from streamcheck.detectors.levels import LevelsDetector, LevelsParams, gamut_outside, luma_outside
+from streamcheck.detectors.levels import (
+    MATRICES,
+    GamutTable,
+    LevelsDetector,
+    LevelsParams,
+    _gamut_bad,
+    gamut_outside,
+    outside_count,
+)
 from streamcheck.pipeline import analyze_file
 
 W, H, FPS = 320, 240, 25
@@ -114,15 +122,36 @@ def test_out_of_gamut_colour(tmp_path: Path):
 
 def test_pure_functions():
     y = np.full((10, 10), 100, np.uint8)
-    assert luma_outside(y, 13.8, 241.6) == 0.0
+    assert outside_count(np.bincount(y.ravel(), minlength=256), 13.8, 241.6) == 0
     y[0, :5] = 250
-    assert luma_outside(y, 13.8, 241.6) == pytest.approx(0.05)
+    y[1, :2] = 13
+    y[1, 2:4] = (14, 241)  # inside: 13.8 and 241.6 are legal bounds, not codes
+    assert outside_count(np.bincount(y.ravel(), minlength=256), 13.8, 241.6) == 7
     matrix = np.array([[1.0, 0.0, 1.5748], [1.0, -0.1873, -0.4681], [1.0, 1.8556, 0.0]])
     grey = np.full((4, 4), 128, np.uint8)
     white = np.full((4, 4), 235, np.uint8)
     assert gamut_outside(white, grey, grey, 16, 235, 255, matrix, 0.05) == 0.0
     red = np.full((4, 4), 240, np.uint8)  # Cr at its top: R′ = 1 + 1.5748 × 0.5
     assert gamut_outside(white, grey, red, 16, 235, 255, matrix, 0.05) == 1.0
+
+
+@pytest.mark.parametrize("code_max", [255, 1023])
+def test_gamut_table_agrees_with_the_matrix(code_max: int):
+    """The 7-bit table gives the exact verdict except within half a bin of the boundary."""
+    scale = (code_max + 1) // 256
+    black, white = 16 * scale, 235 * scale
+    rng = np.random.default_rng(1)
+    y, cb, cr = (rng.integers(0, code_max + 1, 200_000).astype(np.uint16) for _ in range(3))
+    table = GamutTable(black, white, code_max, MATRICES["bt709"], 0.05)
+    exact = _gamut_bad(y, cb, cr, black, white, code_max, MATRICES["bt709"], 0.05)
+    by_table = table.table[
+        ((y >> table.shift).astype(np.int32) << 14)
+        | ((cb >> table.shift).astype(np.int32) << 7)
+        | (cr >> table.shift)
+    ]
+    assert 0.2 < exact.mean() < 0.9  # random triples: both verdicts well represented
+    assert np.mean(exact != by_table) < 0.01
+    assert table.outside_count(y, cb, cr) / y.size == pytest.approx(exact.mean(), abs=0.005)
 
 
 def test_real_footage_is_legal():

@@ -22,15 +22,17 @@ limited-range content (it will look washed out). Excursions of a limited-range m
 (superwhites, undershoot) stay stretches of illegal levels.
 
 Cheap by design: the luma counts run on a quarter of the frame's shared subsample (about 16 000
-samples of a 1080p picture), chroma and gamut on a 64×36-sample grid of the chroma planes.
-The grids' rows and columns start one sample further on each frame, so a thin line (ringing
-at an edge, a caption's outline) is seen on some frames only and cannot make a stretch, while
-an area of 1% or more is seen on every frame. Publishes the per-second minimum and maximum
+samples of a 1080p picture), chroma and gamut on a 64×36-sample grid of the chroma planes,
+gamut read from a table (:class:`GamutTable`) rather than computed. The grids' rows and
+columns start one sample further on each frame, so a thin line (ringing at an edge, a
+caption's outline) is seen on some frames only and cannot make a stretch, while an area of 1%
+or more is seen on every frame. Publishes the per-second minimum and maximum
 luma (0–1 of the code range).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,36 +107,58 @@ class LevelsParams(ParamsBase):
     severity: str = severity_param("warning")
 
 
-def luma_outside(small: np.ndarray, low: float, high: float) -> float:
-    """Share (0–1) of the samples of ``small`` below ``low`` or above ``high`` (codes)."""
-    n = small.size
-    return float(np.count_nonzero(small < low) + np.count_nonzero(small > high)) / n
-
-
-def _outside(counts: np.ndarray, low: float, high: float) -> float:
-    """:func:`luma_outside` read from a histogram of codes: the share below ``low`` or above
-    ``high``."""
-    codes = np.arange(counts.size)
-    bad = counts[(codes < low) | (codes > high)].sum()
-    return float(bad) / float(counts.sum())
+def outside_count(counts: np.ndarray, low: float, high: float) -> int:
+    """How many samples of the histogram ``counts`` (one bin per code) lie below ``low`` or
+    above ``high`` (codes)."""
+    below = max(0, math.ceil(low))  # codes < low
+    above = max(0, math.floor(high) + 1)  # codes > high
+    return int(counts[:below].sum()) + int(counts[above:].sum())
 
 
 def luma_at_chroma(
     luma: np.ndarray, chroma_shape: tuple[int, ...], oy: int, ox: int, sy: int, sx: int
 ) -> np.ndarray:
-    """The luma belonging to the chroma samples ``[oy::sy, ox::sx]``: the mean of the block of
-    luma samples each chroma sample covers (2×2 at 4:2:0, 2×1 at 4:2:2, 1×1 at 4:4:4), so that
-    gamut is judged on the colour the sample stands for, not on one noisy luma sample."""
+    """The luma belonging to the chroma samples ``[oy::sy, ox::sx]``: the rounded mean of the
+    block of luma samples each chroma sample covers (2×2 at 4:2:0, 2×1 at 4:2:2, 1×1 at
+    4:4:4), so that gamut is judged on the colour the sample stands for, not on one noisy luma
+    sample. Integer codes (uint16), to index :class:`GamutTable`."""
     ry, rx = luma.shape[0] // chroma_shape[0], luma.shape[1] // chroma_shape[1]
     n_rows, n_cols = len(range(oy, chroma_shape[0], sy)), len(range(ox, chroma_shape[1], sx))
-    total = np.zeros((n_rows, n_cols), np.float32)
+    total = np.zeros((n_rows, n_cols), np.uint16)  # 4 samples of 10 bits at most: no overflow
     for dy in range(ry):  # strided views of the luma plane, no index arrays
         for dx in range(rx):
             rows = slice(oy * ry + dy, None, sy * ry)
             cols = slice(ox * rx + dx, None, sx * rx)
             total += luma[rows, cols][:n_rows, :n_cols]
-    result: np.ndarray = total / (ry * rx)
-    return result
+    n = ry * rx
+    if n > 1:
+        total += n // 2
+        total //= n
+    return total
+
+
+def _gamut_bad(
+    y: np.ndarray,
+    cb: np.ndarray,
+    cr: np.ndarray,
+    black: int,
+    white: int,
+    code_max: int,
+    matrix: np.ndarray,
+    margin: float,
+) -> np.ndarray:
+    """Per sample: whether its R′, G′ or B′ falls outside −margin…1 + margin."""
+    scale = (code_max + 1) / 256
+    if white - black < code_max * 0.9:  # limited range
+        yn = (y.astype(np.float32) - black) / (white - black)
+        cn = (np.stack([cb, cr]).astype(np.float32) - 128 * scale) / (224 * scale)
+    else:
+        yn = y.astype(np.float32) / code_max
+        cn = (np.stack([cb, cr]).astype(np.float32) - (code_max + 1) / 2) / code_max
+    luma_column = matrix[:, 0].reshape((3,) + (1,) * yn.ndim)  # any shape of samples
+    rgb = luma_column * yn[None] + np.tensordot(matrix[:, 1:], cn, axes=(1, 0))
+    bad: np.ndarray = np.any((rgb < -margin) | (rgb > 1 + margin), axis=0)
+    return bad
 
 
 def gamut_outside(
@@ -149,17 +173,54 @@ def gamut_outside(
 ) -> float:
     """Share of the samples whose R′, G′ or B′ falls outside −margin…1 + margin, from luma and
     chroma sampled on the same grid (limited range: black…white for luma, 16…240 scaled for
-    chroma; full range: 0…code_max)."""
-    scale = (code_max + 1) / 256
-    if white - black < code_max * 0.9:  # limited range
-        yn = (y.astype(np.float32) - black) / (white - black)
-        cn = (np.stack([cb, cr]).astype(np.float32) - 128 * scale) / (224 * scale)
-    else:
-        yn = y.astype(np.float32) / code_max
-        cn = (np.stack([cb, cr]).astype(np.float32) - (code_max + 1) / 2) / code_max
-    rgb = matrix[:, :1, None] * yn[None] + np.tensordot(matrix[:, 1:], cn, axes=(1, 0))
-    bad: np.ndarray = np.any((rgb < -margin) | (rgb > 1 + margin), axis=0)
+    chroma; full range: 0…code_max). The reference :class:`GamutTable` is built from."""
+    bad = _gamut_bad(y, cb, cr, black, white, code_max, matrix, margin)
     return float(np.count_nonzero(bad)) / float(bad.size)
+
+
+class GamutTable:
+    """:func:`gamut_outside` for every (Y′, Cb, Cr) triple, read from a table instead of
+    computed: 7 bits of each code index it (128³ entries, 2 MB, built once per stream in about
+    30 ms), each entry the verdict for the centre of its bin, so a frame's check is one lookup
+    per sample instead of a matrix product. Quantising to 7 bits moves the boundary by at most
+    half a bin: 1 code at 8 bit, under 1% of the range after the matrix, against the 5%
+    margin."""
+
+    BITS = 7
+
+    def __init__(
+        self, black: int, white: int, code_max: int, matrix: np.ndarray, margin: float
+    ) -> None:
+        self.shift = max(0, int(code_max).bit_length() - self.BITS)
+        n = 1 << self.BITS
+        centres = (np.arange(n) << self.shift) + ((1 << self.shift) >> 1)
+        codes = centres.astype(np.float32)
+        if white - black < code_max * 0.9:  # limited range
+            yn = (codes - black) / (white - black)
+            cn = (codes - 128 * (code_max + 1) / 256) / (224 * (code_max + 1) / 256)
+        else:
+            yn, cn = codes / code_max, (codes - (code_max + 1) / 2) / code_max
+        axes = yn[:, None, None], cn[None, :, None], cn[None, None, :]  # Y′, Cb, Cr
+        table = np.zeros((n, n, n), np.bool_)
+        for row in matrix.astype(np.float32):  # R′, G′, B′ over every triple at once
+            value = row[0] * axes[0] + row[1] * axes[1] + row[2] * axes[2]
+            table |= (value < -margin) | (value > 1 + margin)
+        self.table = table.ravel()
+
+    def outside_count(self, y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> int:
+        """How many of the samples (integer codes on one grid) lie outside the gamut."""
+        s, b = self.shift, self.BITS
+        index = (y >> s).astype(np.int32) << (2 * b)
+        index |= (cb >> s).astype(np.int32) << b
+        index |= cr >> s
+        return int(np.count_nonzero(self.table[index]))
+
+
+@dataclass(frozen=True)
+class _Tables:
+    key: tuple[int, int, int, str]  # black, white, code maximum, matrix
+    chroma: np.ndarray  # per chroma code: outside 16…240 (scaled) by more than the margin
+    gamut: GamutTable
 
 
 class LevelsDetector(VideoDetector[LevelsParams]):
@@ -185,6 +246,7 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         self._flag = ""  # the range the stream declares: limited or full
         self._span = (0.0, 0.0)
         self._runs: list[Interval] = []
+        self._tables: _Tables | None = None
 
     def needs(self) -> Needs:
         return Needs(chroma=True)
@@ -203,43 +265,58 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         y = frame.small[phase::2, phase::2]
         if y.size == 0:  # a picture one sample high or wide
             y = frame.small
-        # one pass over the samples (their histogram); min, max and the shares outside the
+        # one pass over the samples (their histogram); min, max and the counts outside the
         # ranges are read from its bins
         counts = np.bincount(y.ravel(), minlength=code_max + 1)
         present = np.flatnonzero(counts)
         frame.features["luma_min"] = float(present[0]) / code_max
         frame.features["luma_max"] = float(present[-1]) / code_max
-        low, high = black + p.luma_low * nominal, black + p.luma_high * nominal
-        worst = _outside(counts, low, high) if limited else 0.0
-        what = "luma" if worst > p.max_area else ""
-        if limited:
-            under, over = int(counts[:black].sum()), int(counts[white + 1 :].sum())
-            if min(under, over) / y.size >= p.range_area / 2:
-                self._full_frames += 1
         if self._histogram is None or self._histogram.size != counts.size:
             self._histogram = counts
         else:
             self._histogram += counts
-        if frame.chroma is not None and limited:
+        if not limited:  # R 103's ranges are those of limited-range signals
+            self.track(self.tracker.update(False, frame.t_s, frame.index, 0.0))
+            return
+        under, over = int(counts[:black].sum()), int(counts[white + 1 :].sum())
+        if min(under, over) / y.size >= p.range_area / 2:
+            self._full_frames += 1
+        low, high = black + p.luma_low * nominal, black + p.luma_high * nominal
+        worst, what = outside_count(counts, low, high) / y.size, "luma"
+        if worst <= p.max_area:
+            worst, what = 0.0, ""
+        if frame.chroma is not None:
             u, v = frame.chroma
             sy, sx = max(1, u.shape[0] // GRID[0]), max(1, u.shape[1] // GRID[1])
             oy, ox = frame.index % sy, frame.index % sx  # a new phase on each frame
             cb, cr = u[oy::sy, ox::sx], v[oy::sy, ox::sx]
-            scale = (code_max + 1) / 256
-            margin = p.chroma_margin * 224 * scale
-            lo_c, hi_c = 16 * scale - margin, 240 * scale + margin
-            chroma_bad = max(luma_outside(cb, lo_c, hi_c), luma_outside(cr, lo_c, hi_c))
-            if chroma_bad > p.max_area and chroma_bad > worst:
-                worst, what = chroma_bad, "chroma"
             ys = luma_at_chroma(frame.luma, u.shape, oy, ox, sy, sx)
-            if ys.shape == cb.shape:
-                matrix = MATRICES["bt709" if frame.size[0] >= 720 else "bt601"]
-                out = gamut_outside(ys, cb, cr, black, white, code_max, matrix, p.gamut_margin)
-                if out > p.gamut_area and out > worst:
-                    worst, what = out, "RGB gamut"
+            if cb.size and ys.shape == cb.shape:
+                tables = self._tables_for(frame)
+                chroma_bad = np.count_nonzero(tables.chroma[cb] | tables.chroma[cr])
+                for share, name, area in (
+                    (chroma_bad / cb.size, "chroma", p.max_area),
+                    (tables.gamut.outside_count(ys, cb, cr) / cb.size, "RGB gamut", p.gamut_area),
+                ):
+                    if share > area and share > worst:
+                        worst, what = share, name
         bad = bool(what)
         counts_of = {what: 1} if bad else None
         self.track(self.tracker.update(bad, frame.t_s, frame.index, worst, counts=counts_of))
+
+    def _tables_for(self, frame: VideoFrame) -> _Tables:
+        """The chroma and gamut tables for the frame's levels and matrix, built on first use
+        (and again if a stream changes its bit depth midway)."""
+        matrix = "bt709" if frame.size[0] >= 720 else "bt601"
+        key = (frame.black_level, frame.white_level, frame.code_max, matrix)
+        if self._tables is None or self._tables.key != key:
+            p, scale = self.params, (frame.code_max + 1) / 256
+            margin = p.chroma_margin * 224 * scale
+            codes = np.arange(frame.code_max + 1)
+            chroma = (codes < 16 * scale - margin) | (codes > 240 * scale + margin)
+            gamut = GamutTable(*key[:3], MATRICES[matrix], p.gamut_margin)
+            self._tables = _Tables(key, chroma, gamut)
+        return self._tables
 
     def on_run(self, run: Interval) -> None:
         self._runs.append(run)  # emitted at the end, unless full-range content explains them
