@@ -63,6 +63,9 @@ CLASSES = (
     "av_sync",
     "duration_mismatch",
     "missing_stream",
+    "levels",
+    "bars_tone",
+    "interlace",
 )
 
 
@@ -262,6 +265,27 @@ QUICK = (
         ),
         about="test card with a flashing box, picture-in-picture, dim scene, chroma-only "
         "changes, pillarboxed slow pan: none frozen, none blocky",
+    ),
+    _s(
+        "quick_leader_levels_weave_h264_aac",
+        container="mp4",
+        dur=36,
+        seed=9,
+        subsets=Q,
+        picture=seq(
+            ("random:footage", 18),
+            ("random:animation", 14),
+            ("random:footage", 4),
+            overlays=("bug", "clock"),
+        ),
+        sound=TALK,
+        loudness=-22.5,
+        defects=(
+            D("leader", 0.0, 6.0, slate=3.0),
+            D("illegal_levels", 11.0, 14.0, mode="superwhite", area=0.06),
+            D("weave", 20.0, 30.0),
+        ),
+        about="delivery: bars, tone and slate leader; superwhite graphic; interlaced animation",
     ),
 )
 
@@ -1530,7 +1554,111 @@ AV_DEFECTS = (
     ),
 )
 
-CATALOGUE: tuple[Scenario, ...] = QUICK + CLEAN + VIDEO_DEFECTS + AUDIO_DEFECTS + AV_DEFECTS
+# ---- delivery QC (issue 17): legal levels, leaders, interlaced content ---------------------
+DELIVERY_DEFECTS = (
+    _s(
+        "levels_superwhite_news_h264_aac",
+        container="mp4",
+        dur=40,
+        seed=901,
+        picture=NEWS,
+        sound=TALK,
+        defects=(
+            D("illegal_levels", 8.0, 12.0, mode="superwhite", area=0.05),
+            D("illegal_levels", 24.0, 27.0, mode="superblack", area=0.04),
+        ),
+        about="a graphic at 107% (superwhite), later one at -5% (superblack)",
+    ),
+    _s(
+        "levels_colour_xdcam_mxf_mpeg2_pcm24",
+        container="mxf",
+        vcodec="mpeg2",
+        acodec="pcm24",
+        size=(1920, 1080),
+        dur=30,
+        seed=902,
+        picture=MAGAZINE,
+        sound=TALK,
+        defects=(D("illegal_levels", 10.0, 16.0, mode="colour", area=0.1),),
+        about="a red graphic whose luma and chroma are legal but whose R' is ~160%: gamut",
+    ),
+    _s(
+        "levels_superwhite_vp9_opus",
+        container="mkv",
+        vcodec="vp9",
+        acodec="opus",
+        dur=30,
+        seed=903,
+        picture=DOC,
+        sound=TALK,
+        defects=(D("illegal_levels", 12.0, 15.0, mode="superwhite", code=245, area=0.03),),
+        about="a 105% highlight on 3% of dark programme pictures",
+    ),
+    _s(
+        "levels_full_range_prores_pcm24",
+        container="mov",
+        vcodec="prores",
+        acodec="pcm24",
+        dur=30,
+        seed=904,
+        picture=seq(
+            ("bars", 6, {"pattern": "card"}),
+            ("random:footage", 12),
+            ("bars", 12, {"pattern": "smpte"}),
+        ),
+        sound=SPEECH,
+        defects=(D("full_range", 0.0, None),),
+        about="a full-range export flagged limited range: crushed blacks, clipped whites",
+    ),
+    _s(
+        "leader_ebu_xdcam_mxf_mpeg2_pcm24",
+        container="mxf",
+        vcodec="mpeg2",
+        acodec="pcm24",
+        size=(1920, 1080),
+        dur=45,
+        seed=905,
+        picture=NEWS,
+        sound=TALK,
+        defects=(D("leader", 0.0, 10.0, slate=5.0),),
+        about="a broadcast master's leader: EBU bars with -18 dBFS tone, a slate, the programme",
+    ),
+    _s(
+        "leader_smpte_h264_aac",
+        container="mov",
+        dur=40,
+        seed=906,
+        picture=MAGAZINE,
+        sound=TALK,
+        defects=(D("leader", 0.0, 8.0, pattern="smpte", tone=-20.0),),
+        about="SMPTE bars with -20 dBFS tone straight into the programme",
+    ),
+    _s(
+        "interlace_weave_footage_h264_aac",
+        container="mp4",
+        dur=40,
+        seed=907,
+        picture=SPORT,
+        sound=TALK,
+        defects=(D("weave", 10.0, 25.0),),
+        about="interlaced camera footage stored as progressive pictures, mid-programme",
+    ),
+    _s(
+        "interlace_weave_hevc_aac",
+        container="mkv",
+        vcodec="hevc",
+        dur=30,
+        seed=908,
+        picture=CUTS,
+        sound=MUSIC,
+        defects=(D("weave", 0.0, None),),
+        about="a whole programme of interlaced content flagged progressive",
+    ),
+)
+
+CATALOGUE: tuple[Scenario, ...] = (
+    QUICK + CLEAN + VIDEO_DEFECTS + AUDIO_DEFECTS + AV_DEFECTS + DELIVERY_DEFECTS
+)
 
 
 def catalogue(subset: str = "full", only: Iterable[str] | None = None) -> list[Scenario]:

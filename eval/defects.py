@@ -192,6 +192,114 @@ def blocky(b: Build, d: Defect) -> None:
 
 
 @defect
+def illegal_levels(b: Build, d: Defect) -> None:
+    """Levels outside EBU R 103 over a box of ``area`` of the picture (a graphic made
+    without a legaliser): ``mode`` superwhite (luma at ``code``, 250 = 107%), superblack (luma
+    at ``code``, 4 = −5%) or colour (a red whose luma and chroma are legal but whose R′ is
+    ~160%: out of the RGB gamut)."""
+    mode = d.get("mode", "superwhite")
+    area = float(d.get("area", 0.1))
+    w, h = b.ctx.w, b.ctx.h
+    bw, bh = int(w * np.sqrt(area)) & ~1, int(h * np.sqrt(area)) & ~1
+    x0, y0 = (w - bw) // 2 & ~1, int(h * 0.1) & ~1
+    if mode == "colour":
+        colour = (200, 128, 230)
+    else:
+        colour = (int(d.get("code", 250 if mode == "superwhite" else 4)), 128, 128)
+
+    def apply(p: Planes, t: float) -> Planes:
+        out = pic.copy(p)
+        pic.rect(out, x0, y0, x0 + bw, y0 + bh, colour)
+        return out
+
+    b.fx.append(PictureFx(d.start, b.end(d), apply))
+    b.intend("levels", d.start, b.end(d), stream="video")
+
+
+@defect
+def full_range(b: Build, d: Defect) -> None:
+    """The programme's pictures in full range (0…255) written into a stream flagged limited
+    range: a graded master exported with the wrong range. Over [start, end), usually all."""
+    lut_y = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)
+    lut_c = np.clip(np.round((np.arange(256) - 128) * 255 / 224 + 128), 0, 255).astype(np.uint8)
+
+    def apply(p: Planes, t: float) -> Planes:
+        return cv2.LUT(p[0], lut_y), cv2.LUT(p[1], lut_c), cv2.LUT(p[2], lut_c)
+
+    b.fx.append(PictureFx(d.start, b.end(d), apply))
+    b.intend("levels", d.start, b.end(d), stream="video")
+
+
+@defect
+def leader(b: Build, d: Defect) -> None:
+    """A master's leader over [start, end) (start 0): ``pattern`` bars (ebu, smpte) with a
+    1 kHz line-up tone at ``tone`` dBFS (sine peak) on every channel, then, with ``slate``
+    seconds, a slate (a still card with the programme's title) over silence, then the
+    programme. Intended: bars_tone for the bars, the tone and the slate; the black, freeze,
+    silence a leader holds are on purpose, so the truth leaves them out."""
+    bars_end = b.end(d)
+    slate_s = float(d.get("slate", 0.0))
+    pattern = d.get("pattern", "ebu")
+    w, h = b.ctx.w, b.ctx.h
+    bars = pic.smpte_bars(w, h) if pattern == "smpte" else pic.ebu_bars(w, h)
+    card = pic.canvas(w, h, pic.rgb(0.15, 0.2, 0.35))
+    size = h / 500
+    for k, line in enumerate(("EVAL PROGRAMME", "EPISODE 3  TX 2026-12-01", "DUR 00:01:00:00")):
+        pic.text(card, line, int(w * 0.12), int(h * (0.35 + 0.12 * k)), size, pic.WHITE, 2)
+    b.fx.append(PictureFx(d.start, bars_end, lambda p, t: bars))
+    b.intend("bars_tone", d.start, bars_end, stream="video", note="bars")
+    if slate_s:
+        b.fx.append(PictureFx(bars_end, bars_end + slate_s, lambda p, t: card))
+        b.intend("bars_tone", bars_end, bars_end + slate_s, stream="video", note="slate")
+    if b.audio.shape[1]:
+        sr = b.rate
+        a, z = round(d.start * sr), round(bars_end * sr)
+        tone = 10 ** (float(d.get("tone", -18.0)) / 20) * np.sin(
+            2 * np.pi * 1000.0 * np.arange(z - a) / sr
+        )
+        b.audio[:, a:z] = tone.astype(np.float32)
+        b.audio[:, z : round((bars_end + slate_s) * sr)] = 0.0
+        b.intend("bars_tone", d.start, bars_end, stream="audio", note="tone")
+    b.leader_s = bars_end + slate_s
+
+
+WEAVE_MOTION = 0.2  # mean |difference| (codes) between the woven moments: a visible comb
+WEAVE_MOVING_SHARE = 0.3  # fewer moving pictures: too few show the scan to call it
+
+
+@defect
+def weave(b: Build, d: Defect) -> None:
+    """Interlaced content in a progressive stream over [start, end): each picture's top
+    field (even lines; chroma rows likewise) from the picture before, its bottom field from
+    its own, as a capture of an interlaced source stored without deinterlacing. Moving
+    pictures comb; still ones do not: where fewer than 30% of the stretch's pictures differ
+    from the one before by ``WEAVE_MOTION`` (mean absolute difference of luma), the pictures
+    show the scan too seldom: ambiguous."""
+    fx = PictureFx(d.start, b.end(d), lambda p, t: p)
+    b.intend("interlace", d.start, b.end(d), stream="video")
+    intent = b.intended[-1]
+    moving = fx.state.setdefault("moving", [])
+
+    def apply(p: Planes, t: float) -> Planes:
+        prev = fx.state.get("prev", p)
+        fx.state["prev"] = pic.copy(p)
+        moving.append(float(cv2.norm(p[0], prev[0], cv2.NORM_L1)) / p[0].size >= WEAVE_MOTION)
+        share = sum(moving) / len(moving)
+        intent["moving_share"] = round(share, 3)
+        if share < WEAVE_MOVING_SHARE:
+            intent["ambiguous"] = True
+        else:
+            intent.pop("ambiguous", None)
+        out = pic.copy(p)
+        for plane, before in zip(out, prev, strict=True):
+            plane[0::2] = before[0::2]
+        return out
+
+    fx.apply = apply
+    b.fx.append(fx)
+
+
+@defect
 def drop_frames(b: Build, d: Defect) -> None:
     """Pictures lost in capture: frames in [start, end) are never written (the timestamps
     jump). Ground truth: from the end of the last picture before to the next picture."""

@@ -112,6 +112,10 @@ def _video_stream(
     else:
         s.time_base = 1 / fps
     s.codec_context.time_base = s.time_base
+    # the pictures are BT.709 Y′CbCr at limited range (eval/picture.py): say so, as encoders
+    # of HD and web video do (primaries, transfer, matrix: BT.709; range: tv)
+    ctx = s.codec_context
+    ctx.color_primaries, ctx.color_trc, ctx.colorspace, ctx.color_range = 1, 1, 1, 1
     return s  # type: ignore[no-any-return]
 
 

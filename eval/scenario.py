@@ -33,6 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import av
 import numpy as np
 
 from . import content as C
@@ -107,6 +108,7 @@ class Build:
     damage: list[tuple[float, str, int]] = field(default_factory=list)
     intended: list[dict[str, Any]] = field(default_factory=list)
     source_blockiness: dict[float, float] = field(default_factory=dict)  # t -> grid score
+    leader_s: float = 0.0  # a bars/tone/slate leader's end (0: none)
 
     def end(self, d: Defect) -> float:
         return self.scenario.dur if d.end is None else d.end
@@ -515,7 +517,7 @@ def prepare(s: Scenario) -> Build:
 
 
 def _frames(
-    b: Build, ref: truth.VideoReference, written: list[float]
+    b: Build, ref: truth.VideoReference, levels: truth.LevelsReference, written: list[float]
 ) -> Iterator[tuple[float, Planes]]:
     assert b.timeline is not None
     times = frame_times(b.scenario)
@@ -535,6 +537,7 @@ def _frames(
             continue
         nxt = times[k + 1] if k + 1 < len(times) else t + 1 / fps
         ref.add(planes, t, nxt - t, boxed)
+        levels.add(planes, t, nxt - t)
         written.append(t)
         if t >= next_check - 1e-9:  # two source pictures a second, to check the encode
             b.source_blockiness[round(t, 4)] = truth.grid_blockiness(planes[0])
@@ -568,6 +571,25 @@ def _snap(
     return out
 
 
+# what a leader holds on purpose (the product marks these findings expected inside one)
+LEADER_COVERS = frozenset({"black", "freeze", "silence", "dropout", "phase", "flash"})
+
+
+def _without_leader(events: list[dict[str, Any]], leader_s: float) -> list[dict[str, Any]]:
+    """The black, freeze, silence… of a leader (which ends at ``leader_s``) are on purpose:
+    left out of the truth; one that runs on into the programme keeps its part there."""
+    if not leader_s:
+        return events
+    out = []
+    for e in events:
+        if e["detector"] in LEADER_COVERS and e["start_s"] < leader_s - 1e-6:
+            if e["end_s"] <= leader_s + 0.5:
+                continue
+            e = dict(e, start_s=leader_s)
+        out.append(e)
+    return out
+
+
 def _check_intended(
     intended: list[dict[str, Any]], measured: list[dict[str, Any]], classes: set[str], name: str
 ) -> None:
@@ -595,8 +617,9 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
     b = prepare(s)
     path = out_dir / s.filename
     ref = truth.VideoReference()
+    levels = truth.LevelsReference()
     written_t: list[float] = []
-    frames = _frames(b, ref, written_t) if b.timeline is not None else None
+    frames = _frames(b, ref, levels, written_t) if b.timeline is not None else None
     tracks = list(b.tracks)
     if b.extra_empty_audio:
         tracks.append(
@@ -629,13 +652,16 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
 
     # picture: measured (black, freeze, letterbox) + injected (flash, blockiness, gaps)
     if b.timeline is not None and not b.empty_video:
-        measured = ref.events()
-        _check_intended(b.intended, measured, {"black", "freeze"}, s.name)
+        measured = ref.events() + levels.events(declared_matrix(path, s.size[1]))
+        _check_intended(b.intended, measured, {"black", "freeze", "levels"}, s.name)
         measured = _snap(measured, b.intended, 0.0)
         for e in b.intended:
-            if e["detector"] in ("flash", "blockiness"):
+            if e["detector"] in ("flash", "blockiness", "interlace") or (
+                e["detector"] == "bars_tone" and e["stream"] == "video"
+            ):
                 e = dict(e, origin="injected")
                 measured.append(e)
+        measured = _without_leader(measured, b.leader_s)
         for a, z in b.dropped_video:
             before = [t for t in written_t if t < a - 1e-9]
             after = [t for t in written_t if t >= z - 1e-9]
@@ -707,6 +733,12 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
             ]
         for e in _snap(tp_events, b.intended, 0.05):
             measured.append(dict(e, profile="ebu"))
+        measured += [
+            dict(e, origin="injected")
+            for e in b.intended
+            if e["detector"] == "bars_tone" and e["stream"] == "audio"
+        ]
+        measured = _without_leader(measured, b.leader_s)
         gaps = _merge_ranges(written.dropped.get(0, []))
         for p0, p1 in gaps:
             measured.append(
@@ -723,7 +755,7 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
             e["start_s"] = round(e["start_s"] + a0, 6)
             e["end_s"] = round(e["end_s"] + a0, 6)
             events.append(e)
-        integrated = truth.integrated_loudness(x, sr)
+        integrated = truth.integrated_loudness(x[:, round(b.leader_s * sr) :], sr)
 
     # decode damage: from the packets of the written file
     if b.damage:
@@ -845,6 +877,22 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
     }
     path.with_suffix(".json").write_text(json.dumps(result, indent=1, default=_json))
     return result
+
+
+def declared_matrix(path: Path, height: int) -> str:
+    """The Y′CbCr matrix the written video stream declares (bt709 or bt601); when it declares
+    none, the receivers' convention: BT.709 from 720 lines up, BT.601 below."""
+    with av.open(str(path)) as c:
+        for frame in c.decode(video=0):
+            space = int(frame.colorspace or 0)
+            break
+        else:
+            space = 0
+    if space == 1:
+        return "bt709"
+    if space in (5, 6):
+        return "bt601"
+    return "bt709" if height >= 720 else "bt601"
 
 
 def decodable_frames(path: Path, index: int) -> int:

@@ -24,6 +24,21 @@ Definitions (each class's convention, on the source):
 - true_peak: the 4× oversampled signal above the delivery ceiling (−1 dBTP for EBU R128);
   overs closer than 0.5 s join.
 - loudness: BS.1770-4 integrated loudness with EBU R128 gating.
+- levels (EBU R 103, 8-bit limited range): a picture is illegal when more than 1% of its luma
+  samples lie below −1% or above 103% of the nominal range (codes ≤ 13 or ≥ 242), or more than
+  1% of its chroma positions have Cb or Cr outside 16…240 by more than 1% (≤ 13 or ≥ 243), or
+  more than 5% of its chroma positions (luma averaged over each one's 2×2 block) give R′, G′ or
+  B′ outside −5…105% (with the matrix the written stream declares; when it declares none, BT.709
+  from 720 lines, BT.601 below, as a receiver reads it); stretches of ≥ 1 s. Full-range content:
+  at least half of the pictures have ≥ 2.5% of their luma below code 16 *and* ≥ 2.5% above 235;
+  then one event over the whole stream replaces the stretches. Every sample of every picture
+  counts (the detector samples a grid). A codec moves levels by a code or two, so stretches
+  whose worst picture is within a factor 2 of its limit, and stretches that pass half the limits
+  only, are ambiguous.
+- interlace: as injected (the stretch whose pictures weave two moments); ambiguous where
+  fewer than 30% of them move (a still picture cannot show its scan).
+- bars_tone: as injected (the leader's bars, tone and slate); the black, freeze and silence
+  a leader holds are on purpose and left out of the truth.
 """
 
 from __future__ import annotations
@@ -149,6 +164,110 @@ class VideoReference:
                         value=round(float(bars[a:b].mean()), 4),
                     )
                 )
+        return out
+
+
+# EBU R 103 at 8-bit limited range (see the module docstring)
+LEVELS_LUMA = (13, 242)  # illegal at or below / at or above
+LEVELS_CHROMA = (13, 243)
+LEVELS_AREA, LEVELS_GAMUT_AREA, LEVELS_GAMUT_MARGIN = 0.01, 0.05, 0.05
+LEVELS_MIN_DURATION_S = 1.0
+YCBCR_TO_RGB = {  # rows R, G, B; columns Y, Cb, Cr (normalised)
+    "bt709": ((1.0, 0.0, 1.5748), (1.0, -0.1873, -0.4681), (1.0, 1.8556, 0.0)),
+    "bt601": ((1.0, 0.0, 1.402), (1.0, -0.344136, -0.714136), (1.0, 1.772, 0.0)),
+}
+
+
+def levels_shares(planes: Planes) -> tuple[float, float, dict[str, float], bool]:
+    """(luma share outside, chroma share outside, share outside the RGB gamut by matrix,
+    full-range picture) of one 8-bit limited-range 4:2:0 picture, every sample counted."""
+    y, u, v = planes
+    luma = float(np.count_nonzero((y <= LEVELS_LUMA[0]) | (y >= LEVELS_LUMA[1]))) / y.size
+    lo, hi = LEVELS_CHROMA
+    chroma_bad = (u <= lo) | (u >= hi) | (v <= lo) | (v >= hi)
+    chroma = float(np.count_nonzero(chroma_bad)) / u.size
+    h, w = u.shape
+    y2 = y[: 2 * h, : 2 * w].astype(np.float32).reshape(h, 2, w, 2).mean(axis=(1, 3))
+    yn = (y2 - 16) / 219
+    cb, cr = (u.astype(np.float32) - 128) / 224, (v.astype(np.float32) - 128) / 224
+    gamut = {}
+    for name, m in YCBCR_TO_RGB.items():
+        out = np.zeros(yn.shape, bool)
+        for row in m:
+            c = row[0] * yn + row[1] * cb + row[2] * cr
+            out |= (c < -LEVELS_GAMUT_MARGIN) | (c > 1 + LEVELS_GAMUT_MARGIN)
+        gamut[name] = float(np.count_nonzero(out)) / out.size
+    full = (
+        np.count_nonzero(y < 16) >= 0.025 * y.size and np.count_nonzero(y > 235) >= 0.025 * y.size
+    )
+    return luma, chroma, gamut, bool(full)
+
+
+@dataclass
+class LevelsReference:
+    """Fed every picture handed to the encoder: the ``levels`` truth (module docstring).
+    Gamut is judged with the matrix the written stream declares (known after writing)."""
+
+    t: list[float] = field(default_factory=list)
+    end: list[float] = field(default_factory=list)
+    # per picture and matrix: the worst of luma/limit, chroma/limit, gamut/limit (> 1: illegal)
+    severity: dict[str, list[float]] = field(
+        default_factory=lambda: {name: [] for name in YCBCR_TO_RGB}
+    )
+    full: list[bool] = field(default_factory=list)
+
+    def add(self, planes: Planes, t: float, dur: float) -> None:
+        luma, chroma, gamut, full = levels_shares(planes)
+        self.t.append(t)
+        self.end.append(t + dur)
+        for name, share in gamut.items():
+            self.severity[name].append(
+                max(luma / LEVELS_AREA, chroma / LEVELS_AREA, share / LEVELS_GAMUT_AREA)
+            )
+        self.full.append(full)
+
+    def events(self, matrix: str) -> list[dict[str, object]]:
+        """The truth, gamut read with ``matrix`` (bt709 or bt601)."""
+        if not self.t:
+            return []
+        t, end = self.t, self.end
+        full = np.array(self.full)
+        if full.mean() >= 0.5:
+            near = bool(full.mean() < 0.6)  # near the half of the pictures the rule asks
+            return [
+                ev(
+                    "levels",
+                    t[0],
+                    end[-1],
+                    "video",
+                    value=round(float(full.mean()), 3),
+                    note="full-range content",
+                    ambiguous=True if near else None,
+                )
+            ]
+        sev = np.array(self.severity[matrix])
+        out: list[dict[str, object]] = []
+        strict = []
+        for a, b in runs(sev > 1.0):
+            if end[b - 1] - t[a] >= LEVELS_MIN_DURATION_S - 1e-6:
+                peak = float(sev[a:b].max())
+                strict.append((t[a], end[b - 1]))
+                near = peak < 2.0 or end[b - 1] - t[a] < 1.5 * LEVELS_MIN_DURATION_S
+                out.append(
+                    ev(
+                        "levels",
+                        t[a],
+                        end[b - 1],
+                        "video",
+                        value=round(peak, 3),
+                        ambiguous=True if near else None,
+                    )
+                )
+        for a, b in runs(sev > 0.5):  # within a factor 2 of the limits: a codec may tip it
+            if end[b - 1] - t[a] < 0.5 * LEVELS_MIN_DURATION_S:
+                continue
+            if not any(min(e, end[b - 1]) > max(s, t[a]) for s, e in strict):
+                out.append(ev("levels", t[a], end[b - 1], "video", ambiguous=True))
         return out
 
 

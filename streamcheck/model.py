@@ -273,7 +273,9 @@ class StreamInfo:
     ``frame_s`` (seconds per frame, video) and whether the stream declares a variable frame rate,
     ``sample_rate``, ``channels`` and FFmpeg's ``channel_names`` (FL, FR, FC, LFE…; audio; the
     default layout's for a stream that declares none); for a programme its name; ``label``
-    names it in findings; ``timecode`` the start timecode the container declares (video)."""
+    names it in findings; ``timecode`` the start timecode the container declares (video);
+    ``color_matrix`` the Y′CbCr matrix the stream declares, by FFmpeg's name (``bt709``,
+    ``smpte170m``, ``bt470bg``…; None when unspecified): see :meth:`rgb_matrix`."""
 
     index: int
     kind: str
@@ -286,6 +288,16 @@ class StreamInfo:
     programme: str | None = None
     label: str = ""
     timecode: str | None = None  # the start timecode the container declares (video)
+    color_matrix: str | None = None
+
+    def rgb_matrix(self, height: int) -> str:
+        """``bt709`` or ``bt601``: the matrix the stream declares, else the receivers'
+        convention for an unspecified one (BT.709 from 720 lines up, BT.601 below)."""
+        if self.color_matrix in ("bt709", "bt601"):
+            return self.color_matrix
+        if self.color_matrix in ("smpte170m", "bt470bg", "fcc"):
+            return "bt601"
+        return "bt709" if height >= 720 else "bt601"
 
     @property
     def name(self) -> str:

@@ -98,16 +98,18 @@ def _normalised(planes, hd=False):
 
 def test_classify_bars_and_what_is_not_bars():
     y, chroma = _normalised(colour_bars(320, 240, "ebu100"))
-    assert classify_bars(y, chroma, 0.04, hd=False) == "EBU colour bars (100%)"
+    assert classify_bars(y, chroma, 0.04, "bt601") == "EBU colour bars (100%)"
     y75, chroma75 = _normalised(colour_bars(1280, 720, "ebu75"))
-    assert classify_bars(y75, chroma75, 0.04, hd=True) == "EBU colour bars (75%)"
+    assert classify_bars(y75, chroma75, 0.04, "bt709") == "EBU colour bars (75%)"
     # a grey staircase falls the same way but has no colour
     grey = (np.zeros_like(chroma[0]), np.zeros_like(chroma[1]))
-    assert classify_bars(y, grey, 0.04, hd=False) is None
+    assert classify_bars(y, grey, 0.04, "bt601") is None
     # bars in the wrong order, or with noise beyond the flatness, are not bars
-    assert classify_bars(y[:, ::-1], (chroma[0][:, ::-1], chroma[1][:, ::-1]), 0.04, False) is None
+    assert (
+        classify_bars(y[:, ::-1], (chroma[0][:, ::-1], chroma[1][:, ::-1]), 0.04, "bt601") is None
+    )
     noisy = y + np.random.default_rng(1).normal(0, 0.05, y.shape).astype(np.float32)
-    assert classify_bars(noisy, chroma, 0.04, hd=False) is None
+    assert classify_bars(noisy, chroma, 0.04, "bt601") is None
 
 
 def test_tone_level_is_a_pure_1khz_sine_within_the_levels():

@@ -133,8 +133,30 @@ def test_detector_on_synthetic_frames_decides_and_reports():
         )
     events = det.finish(4.0)
     assert [e.detail.split(" in ")[0] for e in events] == ["Interlaced content (top field first)"]
-    assert events[0].start_s == 0.0 and events[0].end_s == 4.0
+    # from the first frame that voted (frame 0 has no previous fields to be compared with)
+    assert events[0].start_s == 0.04 and events[0].end_s == 4.0
     assert det.stream_facts() == {"scan": "interlaced-tff"}
+
+
+def test_a_stretch_runs_from_its_first_voting_frame_to_its_last():
+    """Interlaced frames from 2 s to 4 s of moving progressive ones: the window (4 s) decides
+    the frames up to half a window around the stretch too, but the finding keeps to the
+    frames that voted for it, to the frame."""
+    det = InterlaceDetector(InterlaceParams(), StreamInfo(0, "video", frame_s=0.04))
+    for i in range(150):
+        if 50 <= i < 100:
+            luma = _weave(_scene(i, h=64, w=32), _scene(i + 0.5, h=64, w=32))
+        else:
+            luma = _scene(i, h=64, w=32)
+        det.update(
+            VideoFrame(i, i * 0.04, 0.04, luma, luma, 1, 16, 235, 255, field_order="progressive")
+        )
+    (ev,) = det.finish(6.0)
+    assert ev.detail.startswith("Interlaced content (top field first)")
+    # frame 100's top field pairs with the last woven frame's bottom field, half a frame
+    # before it, as interlaced fields do: it votes with them
+    assert (ev.frame_start, ev.frame_end) == (50, 101)
+    assert (ev.start_s, ev.end_s) == pytest.approx((2.0, 4.04))
 
 
 # ---- generated recordings ----------------------------------------------------------------------

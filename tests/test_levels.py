@@ -25,12 +25,16 @@ from streamcheck.pipeline import analyze_file
 W, H, FPS = 320, 240, 25
 
 
-def _encode(path: Path, pictures, full_range: bool = False, yuvj: bool = False) -> Path:
-    """H.264 from (Y, U, V) uint8 planes (4:2:0)."""
+def _encode(
+    path: Path, pictures, full_range: bool = False, yuvj: bool = False, bt709: bool = False
+) -> Path:
+    """H.264 from (Y, U, V) uint8 planes (4:2:0); ``bt709``: the stream declares BT.709."""
     with av.open(str(path), "w") as out:
         st = out.add_stream("libx264", rate=FPS, options={"crf": "12"})
         st.width, st.height = W, H
         st.pix_fmt = "yuvj420p" if yuvj else "yuv420p"
+        if bt709:
+            st.codec_context.colorspace = 1  # AVCOL_SPC_BT709
         if full_range:
             st.codec_context.color_range = 2
         for i, (y, u, v) in enumerate(pictures):
@@ -118,6 +122,21 @@ def test_out_of_gamut_colour(tmp_path: Path):
         pictures.append((y, u, v))
     (ev,) = _levels(analyze_file(_encode(tmp_path / "gamut.mp4", pictures)))
     assert "RGB gamut" in ev.detail and ev.value > 0.2
+
+
+def test_the_matrix_the_stream_declares(tmp_path: Path):
+    """A 75% red made with BT.709's matrix, on a third of an SD-sized picture: legal in a
+    stream that declares BT.709; read with BT.601 (the convention for an SD stream that
+    declares nothing) its G′ is −8%, out of gamut."""
+    pictures = []
+    for i in range(2 * FPS):
+        y, u, v = (a.copy() for a in _scene(i, 60, 180))
+        y[: H // 3], u[: H // 6], v[: H // 6] = 51, 109, 212
+        pictures.append((y, u, v))
+    declared = analyze_file(_encode(tmp_path / "bt709.mp4", pictures, bt709=True))
+    assert _levels(declared) == []
+    (ev,) = _levels(analyze_file(_encode(tmp_path / "unspecified.mp4", pictures)))
+    assert "RGB gamut" in ev.detail and ev.value > 0.3
 
 
 def test_pure_functions():

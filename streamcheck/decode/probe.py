@@ -60,6 +60,7 @@ class Media:
                 frame_s=float(1 / rate) if rate else 0.04,
                 vfr=vfr,
                 timecode=self.start_timecode,
+                color_matrix=colour_names(ctx)["color_matrix"],
             )
         actx: Any = ctx  # an AudioCodecContext here
         channels = actx.channels or 0

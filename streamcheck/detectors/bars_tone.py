@@ -49,7 +49,7 @@ from .base import Kind, ParamsBase, StreamDetector, param, severity_param
 from .decibels import amplitude_to_db
 from .intervals import Interval, RunTracker
 
-# the luma of a 100% yellow bar (R = G = 1, B = 0): 1 − Kb, BT.709 from 720 lines, BT.601 below
+# the luma of a 100% yellow bar (R = G = 1, B = 0): 1 − Kb, by the matrix (StreamInfo.rgb_matrix)
 YELLOW_LUMA = {"bt709": 1 - 0.0722, "bt601": 1 - 0.114}
 STEP_MIN = 0.03  # each bar's luma below the one before by at least this share of the range
 SPAN_MIN = 0.5  # first bar to last: at least half the range
@@ -136,7 +136,7 @@ def bar_means(luma: np.ndarray, n: int, flatness: float) -> np.ndarray | None:
 
 
 def classify_bars(
-    luma: np.ndarray, chroma: tuple[np.ndarray, np.ndarray] | None, flatness: float, hd: bool
+    luma: np.ndarray, chroma: tuple[np.ndarray, np.ndarray] | None, flatness: float, matrix: str
 ) -> str | None:
     """What colour bars the picture shows (``"EBU colour bars (100%)"``…), or None. ``luma``
     is normalised (0 = black, 1 = white), ``chroma`` (Cb, Cr) normalised to −0.5…0.5."""
@@ -160,7 +160,7 @@ def classify_bars(
             colour = np.abs(bars_cb) + np.abs(bars_cr)
             if colour[0] > CHROMA_MIN / 2 or int(np.count_nonzero(colour >= CHROMA_MIN)) < 5:
                 continue
-        yellow = means[1] / YELLOW_LUMA["bt709" if hd else "bt601"]
+        yellow = means[1] / YELLOW_LUMA[matrix]
         amplitude = 100 if yellow > 0.875 else 75
         return f"{'EBU' if n == 8 else 'SMPTE'} colour bars ({amplitude}%)"
     return None
@@ -266,7 +266,9 @@ class BarsToneDetector(StreamDetector[BarsToneParams]):
                 (frame.chroma[0][::step, ::step].astype(np.float32) - mid) / scale,
                 (frame.chroma[1][::step, ::step].astype(np.float32) - mid) / scale,
             )
-        label = classify_bars(small, chroma, self.params.bar_flatness, frame.size[0] >= 720)
+        label = classify_bars(
+            small, chroma, self.params.bar_flatness, self.stream.rgb_matrix(frame.size[0])
+        )
         self.track(
             self.tracker.update(
                 label is not None, frame.t_s, frame.index, counts={label: 1} if label else None

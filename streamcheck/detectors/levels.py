@@ -1,14 +1,14 @@
 """`levels`: picture levels outside the legal broadcast range (EBU R 103), colours outside the
 RGB gamut, and content whose range does not match the range the file declares.
 
-Legal range (EBU R 103): luma from −1% to 103% of the nominal range (black = 0%, white =
-100%: codes 13.8…241.6 at 8-bit limited range, ×4 at 10 bit), chroma within ±1% of its
-nominal 16…240; R, G and B (from Y′CbCr with the picture's matrix, BT.709 from 720 lines up,
-BT.601 below) from −5% to 105%. A frame is out of range when more than ``max_area`` (1%) of
+Legal range (EBU R 103): luma from −1% to 103% of the nominal range (black = 0%, white = 100%:
+codes 13.8…241.6 at 8-bit limited range, ×4 at 10 bit), chroma within ±1% of its nominal 16…240;
+R, G and B (from Y′CbCr with the matrix the stream declares; unspecified: BT.709 from 720 lines
+up, BT.601 below) from −5% to 105%. A frame is out of range when more than ``max_area`` (1%) of
 its luma or chroma samples lie outside: R 103 lets small excursions (ringing at sharp edges,
 overshoot of a filter) pass, and so does the area rule here. Gamut is judged on the luma
-averaged over each chroma sample's block and has its own area, ``gamut_area`` (5%): measured
-on the real camera footage of ``make eval``, 1–2% of a legal programme's picture (saturated
+averaged over each chroma sample's block and has its own area, ``gamut_area`` (5%): measured on
+the real camera footage of ``make eval``, 1–2% of a legal programme's picture (saturated
 highlights, noise in the dark) is slightly out of gamut on many frames. Stretches of at least
 ``min_duration_s`` are findings, value = the largest share of the picture outside.
 
@@ -307,7 +307,7 @@ class LevelsDetector(VideoDetector[LevelsParams]):
     def _tables_for(self, frame: VideoFrame) -> _Tables:
         """The chroma and gamut tables for the frame's levels and matrix, built on first use
         (and again if a stream changes its bit depth midway)."""
-        matrix = "bt709" if frame.size[0] >= 720 else "bt601"
+        matrix = self.stream.rgb_matrix(frame.size[0])
         key = (frame.black_level, frame.white_level, frame.code_max, matrix)
         if self._tables is None or self._tables.key != key:
             p, scale = self.params, (frame.code_max + 1) / 256
