@@ -1774,6 +1774,19 @@ def test_levels_chroma_and_gamut():
     assert len(_levels([y] * 8, LevelsParams(gamut_area=0.01), chroma=(u, v))[0]) == 1
 
 
+def test_levels_chroma_stretch_edges_within_a_frame():
+    """Chroma is read on every other frame: a stretch of illegal chroma from frame 5 to
+    frame 15 is found from frame 5 or 6 to frame 15 or 16, never further off."""
+    bad_u, v = neutral()
+    bad_u[:20, 0] = 13
+    good = neutral()
+    for first in (5, 6):
+        chroma = [good] * first + [(bad_u, v)] * 10 + [good] * 6
+        (ev,), _ = _levels([legal()] * len(chroma), chroma=chroma)
+        assert ev.frame_start in (first, first + 1) and ev.frame_end in (first + 10, first + 11)
+        assert says(ev.detail, "(chroma outside")
+
+
 def test_levels_full_range_content_flagged_limited():
     full = legal()
     full[:16] = 0  # 25% below black …
