@@ -23,6 +23,7 @@ from typing import Any
 
 from . import score as S
 from .corpus import CLASSES, build
+from .decoded import codec_made_freezes
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILED = ("loudness", "true_peak")
@@ -50,6 +51,7 @@ def file_evals(
                 if e.detector == "av_offset"
             ]
         found = [S.Event.of(e) for e in r.events if not e.expected]
+        events += codec_made_freezes(path, events, found)  # the decoded pictures repeat
         info = r.info
         out.append(
             S.FileEval(

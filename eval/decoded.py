@@ -1,0 +1,79 @@
+"""Freezes the codec made: measured on the written file's decoded pictures, at scoring time.
+
+The freeze truth is measured on the pictures handed to the encoder (:mod:`eval.truth`). A
+picture that is barely live there (a dim scene whose noise and slow motion move its 16×16
+blocks by a code value or two) can come out of a starved encoder as the same picture repeated:
+the viewer sees a freeze, the source says live. Like the blocks a codec makes, such a stretch
+is neither a defect we injected nor clean material, so a freeze finding on it is neither
+right nor wrong.
+
+For each freeze finding that no freeze truth overlaps, the pictures of its span are decoded
+from the written file and measured with the truth's own rule
+(:class:`eval.truth.VideoReference`: the same picture when the mean absolute difference over
+the three planes is at most 0.0002 of the range and no 16×16 block moved by more than one
+code value). Where that finds a freeze covering at least half of the finding, an ambiguous
+truth event (``origin``: codec-made freeze) is added over it. Decoding only the spans of such
+findings keeps this cheap; it does not change the corpus (nor its digest).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from . import score as S
+from .truth import VideoReference
+
+PAD_S = 1.0  # decoded before and after a finding, so a freeze's reference picture is seen
+
+
+def _planes(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    img = frame.to_ndarray(format="yuv420p")
+    h, w = frame.height, frame.width
+    u = img[h : h + h // 4].reshape(h // 2, w // 2)
+    v = img[h + h // 4 : h + h // 2].reshape(h // 2, w // 2)
+    return img[:h], u, v
+
+
+def decoded_freezes(path: Path, start_s: float, end_s: float) -> list[tuple[float, float]]:
+    """Freezes by the truth's rule on the decoded pictures of [start_s − 1 s, end_s + 1 s)."""
+    ref = VideoReference()
+    with av.open(str(path)) as c:
+        if not c.streams.video:
+            return []
+        stream = c.streams.video[0]
+        stream.thread_type = "AUTO"
+        c.seek(max(0, int((start_s - PAD_S - 2.0) / av.time_base)), backward=True)
+        last: tuple[float, tuple[np.ndarray, ...]] | None = None
+        for frame in c.decode(stream):
+            if frame.time is None:
+                continue
+            t = float(frame.time)
+            if t < start_s - PAD_S:
+                continue
+            if last is not None:
+                ref.add(last[1], last[0], t - last[0], 0.0)  # type: ignore[arg-type]
+            if t >= end_s + PAD_S:
+                break
+            last = (t, _planes(frame))
+    return [
+        (float(e["start_s"]), float(e["end_s"])) for e in ref.events() if e["detector"] == "freeze"
+    ]
+
+
+def codec_made_freezes(path: Path, truth: list[S.Event], found: list[S.Event]) -> list[S.Event]:
+    """Ambiguous truth events for the freeze findings of ``path`` that the decoded pictures
+    confirm while the source truth has no freeze there."""
+    out: list[S.Event] = []
+    freezes = [t for t in truth if t.detector == "freeze"]
+    for f in found:
+        if f.detector != "freeze":
+            continue
+        if any(min(t.end_s, f.end_s) > max(t.start_s, f.start_s) for t in freezes):
+            continue
+        for a, b in decoded_freezes(path, f.start_s, f.end_s):
+            if min(b, f.end_s) - max(a, f.start_s) >= 0.5 * (f.end_s - f.start_s):
+                out.append(S.Event("freeze", a, b, note="codec-made freeze", ambiguous=True))
+    return out
