@@ -300,6 +300,15 @@ def weave(b: Build, d: Defect) -> None:
 
 
 @defect
+def expect(b: Build, d: Defect) -> None:
+    """Nothing changes: the content itself holds an event of class ``detector`` (on
+    ``stream``) over [start, end) that no measurement of :mod:`eval.truth` sees, stated by
+    the scenario (a programme that opens with bars and line-up tone holds a leader)."""
+    b.intend(str(d.get("detector")), d.start, b.end(d), stream=d.get("stream", "video"))
+    b.intended[-1]["origin"] = "content"
+
+
+@defect
 def drop_frames(b: Build, d: Defect) -> None:
     """Pictures lost in capture: frames in [start, end) are never written (the timestamps
     jump). Ground truth: from the end of the last picture before to the next picture."""

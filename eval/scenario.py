@@ -659,7 +659,7 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
             if e["detector"] in ("flash", "blockiness", "interlace") or (
                 e["detector"] == "bars_tone" and e["stream"] == "video"
             ):
-                e = dict(e, origin="injected")
+                e = dict(e, origin=e.get("origin", "injected"))
                 measured.append(e)
         measured = _without_leader(measured, b.leader_s)
         for a, z in b.dropped_video:
@@ -734,7 +734,7 @@ def build_one(s: Scenario, out_dir: Path) -> dict[str, Any]:
         for e in _snap(tp_events, b.intended, 0.05):
             measured.append(dict(e, profile="ebu"))
         measured += [
-            dict(e, origin="injected")
+            dict(e, origin=e.get("origin", "injected"))
             for e in b.intended
             if e["detector"] == "bars_tone" and e["stream"] == "audio"
         ]
