@@ -139,7 +139,7 @@ def test_detector_on_synthetic_frames_decides_and_reports():
 
 
 def test_a_stretch_runs_from_its_first_voting_frame_to_its_last():
-    """Interlaced frames from 2 s to 4 s of moving progressive ones: the window (4 s) decides
+    """Interlaced frames from 2 s to 4 s of moving progressive ones: the window (1 s) decides
     the frames up to half a window around the stretch too, but the finding keeps to the
     frames that voted for it, to the frame."""
     det = InterlaceDetector(InterlaceParams(), StreamInfo(0, "video", frame_s=0.04))
@@ -157,6 +157,30 @@ def test_a_stretch_runs_from_its_first_voting_frame_to_its_last():
     # before it, as interlaced fields do: it votes with them
     assert (ev.frame_start, ev.frame_end) == (50, 101)
     assert (ev.start_s, ev.end_s) == pytest.approx((2.0, 4.04))
+
+
+def test_still_pictures_do_not_end_a_stretch_a_progressive_verdict_does():
+    """Interlaced frames, 3 s of a still picture, interlaced frames again: one stretch over
+    all of it (the still pictures cannot tell); then moving progressive frames end it at the
+    last interlaced frame, and interlaced frames after them are a second stretch."""
+    det = InterlaceDetector(InterlaceParams(), StreamInfo(0, "video", frame_s=0.04))
+    still = _weave(_scene(60, h=64, w=32), _scene(60, h=64, w=32))
+    for i in range(300):
+        if i < 50 or 125 <= i < 175 or i >= 250:
+            luma = _weave(_scene(i, h=64, w=32), _scene(i + 0.5, h=64, w=32))
+        elif i < 125:
+            luma = still
+        else:
+            luma = _scene(i, h=64, w=32)
+        det.update(
+            VideoFrame(i, i * 0.04, 0.04, luma, luma, 1, 16, 235, 255, field_order="progressive")
+        )
+    first, second = det.finish(12.0)
+    assert (first.frame_start, second.frame_start) == (1, 250)
+    assert first.frame_end in (175, 176) and second.frame_end == 300
+    assert [e.detail.split(" in ")[0] for e in (first, second)] == [
+        "Interlaced content (top field first)"
+    ] * 2
 
 
 # ---- generated recordings ----------------------------------------------------------------------

@@ -23,17 +23,18 @@ window of ``window_s`` decides the content's scan at each frame (:func:`window_v
 order when it has at least 30% of the window's votes and four times those of the other order,
 progressive with 90% of them, nothing when fewer than a quarter of the window's frames voted.
 Stretches where that disagrees with the flags (``VideoFrame.interlaced`` / ``field_order``) for
-``min_duration_s`` are reported, from the first frame that voted for the verdict to the last
-(the window also decides the frames up to half a window around them): interlaced content flagged
-progressive, progressive content flagged interlaced, the opposite field order. Frames whose own
-fields fit ``comb_ratio`` worse than a neighbour pairing are combed: reported when the stream is
-flagged progressive and their window is not interlaced content (that is reported as such). The
-kinds of the frames follow a 3:2 cadence (:class:`Cadence`); a jump of its phase (an edit in
-telecined video) is reported at the first frame after the last one that fitted the old phase
-(the frame at the edit pairs its fields with the previous frame across the edit, so it may fit
-either: ±1 frame). The streams.parquet row gets ``scan``: the verdict of most decided frames
-(telecined film: interlaced, in its field order), none when less than a window of frames was
-decided.
+``min_duration_s`` are reported, from the first frame that voted for the verdict to the last:
+frames that cannot tell (still pictures, undecided windows) do not end a stretch, a window that
+decides otherwise does, and combed frames inside interlaced content in a stream flagged
+progressive are more of it: interlaced content flagged progressive, progressive content flagged
+interlaced, the opposite field order. Frames whose own fields fit ``comb_ratio`` worse than a
+neighbour pairing are combed: reported when the stream is flagged progressive and their window
+is not interlaced content (that is reported as such). The kinds of the frames follow a 3:2
+cadence (:class:`Cadence`); a jump of its phase (an edit in telecined video) is reported at the
+first frame after the last one that fitted the old phase (the frame at the edit pairs its fields
+with the previous frame across the edit, so it may fit either: ±1 frame). The streams.parquet
+row gets ``scan``: the verdict of most decided frames (telecined film: interlaced, in its field
+order), none when less than a window of frames was decided.
 
 The thresholds, measured on the frames with motion (largest over smallest of the three at least
 1.2) of 10 s test recordings (320×240, 720×576 and 720×480; H.264 frame-coded and MBAFF, MPEG-2
@@ -349,7 +350,7 @@ class InterlaceDetector(VideoDetector[InterlaceParams]):
         self._window: deque[_Frame] = deque()
         self._next = 0  # position in the window of the next frame to decide
         self._votes = dict.fromkeys(("", "T", "B", "P"), 0)
-        self._ahead = dict.fromkeys(("", "T", "B", "P"), 0)  # votes of frames not decided yet
+        self._last: dict[str, tuple[int, float]] = {}  # per stretch: its last agreeing frame
         self._prev: np.ndarray | None = None
         self._cadence = Cadence()
         self._times: dict[int, tuple[float, float]] = {}
@@ -411,7 +412,6 @@ class InterlaceDetector(VideoDetector[InterlaceParams]):
             )
         )
         self._votes[vote] += 1
-        self._ahead[vote] += 1
         while len(self._window) - self._next > self._half:  # half a window after it is here
             self._decide_next()
 
@@ -420,7 +420,6 @@ class InterlaceDetector(VideoDetector[InterlaceParams]):
         at the ends of the stream), then drop what the following frame's window leaves."""
         f = self._window[self._next]
         self._decide(f)
-        self._ahead[f.vote] -= 1
         self._next += 1
         while self._next > self._half:
             self._votes[self._window.popleft().vote] -= 1
@@ -444,26 +443,39 @@ class InterlaceDetector(VideoDetector[InterlaceParams]):
         counts = None
         if mismatch or combed:  # what the run's finding will describe: content, flag, cadence
             counts = {f"{verdict or 'undetermined'} {flag} {int(f.telecine)}": 1}
-        # a stretch runs from the first frame that voted for the verdict to the last: the
-        # window decides the frames around a stretch too, up to half a window beyond it
         vote = VOTE_OF.get(verdict or "", "")
         for what, tracker in self._trackers.items():
-            if what == "combing":
-                active = combed
-            else:
-                active = (
-                    mismatch == what
-                    and self._ahead[vote] > 0
-                    and (tracker.active or f.vote == vote)
-                )
-            if active or tracker.active:  # an idle tracker needs no inactive frames
-                for run in tracker.update(active, f.t_s, f.n, counts=counts if active else None):
+            if what == "combing":  # (last: after the stretch of interlaced content is known)
+                active = combed and not self._trackers["as_progressive"].active
+                if active or tracker.active:
+                    for run in tracker.update(
+                        active, f.t_s, f.n, counts=counts if active else None
+                    ):
+                        self._emit(what, run)
+                continue
+            # a stretch runs from the first frame that voted for its verdict to the last;
+            # frames that cannot tell (still pictures, an undecided window) do not end it, a
+            # window that decides otherwise does
+            agrees = mismatch == what and f.vote == vote
+            if agrees or (what == "as_progressive" and combed and tracker.active):
+                self._last[what] = (f.n, self._times[f.n][1])
+                for run in tracker.update(True, f.t_s, f.n, counts=counts if agrees else None):
                     self._emit(what, run)
+            elif tracker.active and verdict is not None and mismatch != what:
+                self._end_run(what)
+
+    def _end_run(self, what: str) -> None:
+        """Close the open stretch of ``what`` at the end of the last frame that agreed."""
+        n, end = self._last.pop(what)
+        for run in self._trackers[what].update(False, end, n + 1):
+            self._emit(what, run)
 
     def close(self, end_s: float) -> None:
         while self._next < len(self._window):  # the last frames, on what their window holds
             self._decide_next()
         for what, tracker in self._trackers.items():
+            if tracker.active and what in self._last:
+                self._end_run(what)
             for run in tracker.finish(end_s):
                 self._emit(what, run)
         self._window.clear()
