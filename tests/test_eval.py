@@ -3,6 +3,7 @@ files), and the scoring-time measurement of freezes the codec made (eval/decoded
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -10,9 +11,12 @@ import av
 import numpy as np
 import pytest
 
+from eval import run as eval_run
 from eval import score as S
 from eval.decoded import codec_made_freezes, decoded_freezes
+from tests.conftest import NO_MEDIA, SHARED_MEDIA
 
+ROOT = Path(__file__).resolve().parents[1]
 W, H, FPS = 160, 96, 25
 
 
@@ -54,3 +58,21 @@ def test_a_freeze_finding_on_pictures_the_codec_repeats_is_ambiguous(tmp_path: P
     f = S.FileEval("held.mp4", 8.0, [extra], [finding])
     score = S.score([f], ["freeze"])["freeze"]
     assert (score.tp, score.fp, score.ignored) == (0, 0, 1)
+
+
+@pytest.mark.slow
+def test_quick_subset_meets_the_targets(tmp_path: Path):
+    """The quick subset of the corpus (built into .cache/eval/corpus, reused when up to
+    date): every class with truth at precision and recall 1, no false alarm on its clean
+    material."""
+    if not SHARED_MEDIA.is_dir():
+        pytest.skip(NO_MEDIA)
+    out = tmp_path / "quick.json"
+    corpus = ROOT / ".cache" / "eval" / "corpus"
+    assert eval_run.main(["--subset", "quick", "--corpus", str(corpus), "--json", str(out)]) == 0
+    rows = {c["class"]: c for c in json.loads(out.read_text())["classes"]}
+    scored = [r for name, r in rows.items() if r["truth"] and name != "all classes"]
+    assert len(scored) >= 18, sorted(rows)
+    for r in scored:
+        assert (r["precision"], r["recall"]) == (1.0, 1.0), r
+    assert rows["all classes"]["fp"] == 0, rows["all classes"]
