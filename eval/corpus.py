@@ -514,8 +514,7 @@ CLEAN = (
         sound=lay(("tone", 0, 50, 0), ("speech", 50, 90, 6)),
         # bars and line-up tone open the programme: a leader (bars_tone says so, as info)
         defects=(
-            D("expect", 0.0, 15.0, detector="bars_tone", stream="video"),
-            D("expect", 15.0, 30.0, detector="bars_tone", stream="video"),
+            D("expect", 0.0, 30.0, detector="bars_tone", stream="video"),
             D("expect", 0.0, 50.0, detector="bars_tone", stream="audio"),
         ),
         about="EBU and SMPTE bars and a test card with a running timecode, a white box "

@@ -1,19 +1,20 @@
 """Freezes the codec made: measured on the written file's decoded pictures, at scoring time.
 
 The freeze truth is measured on the pictures handed to the encoder (:mod:`eval.truth`). A
-picture that is barely live there (a dim scene whose noise and slow motion move its 16×16
-blocks by a code value or two) can come out of a starved encoder as the same picture repeated:
-the viewer sees a freeze, the source says live. Like the blocks a codec makes, such a stretch
-is neither a defect we injected nor clean material, so a freeze finding on it is neither
-right nor wrong.
+picture that is barely live there (a dim scene whose faint noise and slow motion move its
+16×16 blocks by a code value or two, a live window in which nothing moves) can come out of
+the encoder as the same picture repeated: the viewer sees a freeze, the source says live. Like
+the blocks a codec makes, such a stretch is neither a defect we injected nor clean material,
+so a freeze finding on it is neither right nor wrong.
 
-For each freeze finding that no freeze truth overlaps, the pictures of its span are decoded
-from the written file and measured with the truth's own rule
-(:class:`eval.truth.VideoReference`: the same picture when the mean absolute difference over
-the three planes is at most 0.0002 of the range and no 16×16 block moved by more than one
-code value). Where that finds a freeze covering at least half of the finding, an ambiguous
-truth event (``origin``: codec-made freeze) is added over it. Decoding only the spans of such
-findings keeps this cheap; it does not change the corpus (nor its digest).
+For each freeze finding that no freeze truth overlaps, the pictures of its span (and 1 s
+either side) are decoded from the written file and judged by FFmpeg's freezedetect rule, the
+industry's reference and none of streamcheck's code: n = −60 dB (the mean absolute difference
+over all samples of the three planes, against the first picture of the candidate freeze, at
+most 0.001 of the code range), d = 2 s. Where that finds a freeze covering at least half of
+the finding, an ambiguous truth event (``note``: codec-made freeze) is added over it.
+Decoding only the spans of such findings keeps this cheap; it does not change the corpus
+(nor its digest).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import av
 import numpy as np
 
 from . import score as S
-from .truth import VideoReference
 
 PAD_S = 1.0  # decoded before and after a finding, so a freeze's reference picture is seen
 
@@ -37,30 +37,38 @@ def _planes(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return img[:h], u, v
 
 
+FREEZE_NOISE = 0.001  # freezedetect n=-60dB: mean absolute difference, share of the range
+FREEZE_MIN_S = 2.0  # freezedetect d=2
+
+
 def decoded_freezes(path: Path, start_s: float, end_s: float) -> list[tuple[float, float]]:
-    """Freezes by the truth's rule on the decoded pictures of [start_s − 1 s, end_s + 1 s)."""
-    ref = VideoReference()
+    """freezedetect's freezes (n=−60 dB, d=2) on the decoded pictures of [start_s − 1 s,
+    end_s + 1 s)."""
+    out: list[tuple[float, float]] = []
     with av.open(str(path)) as c:
         if not c.streams.video:
-            return []
+            return out
         stream = c.streams.video[0]
         stream.thread_type = "AUTO"
         c.seek(max(0, int((start_s - PAD_S - 2.0) / av.time_base)), backward=True)
-        last: tuple[float, tuple[np.ndarray, ...]] | None = None
+        ref: np.ndarray | None = None
+        ref_t = last_t = 0.0
         for frame in c.decode(stream):
-            if frame.time is None:
+            if frame.time is None or float(frame.time) < start_s - PAD_S:
                 continue
             t = float(frame.time)
-            if t < start_s - PAD_S:
-                continue
-            if last is not None:
-                ref.add(last[1], last[0], t - last[0], 0.0)  # type: ignore[arg-type]
             if t >= end_s + PAD_S:
                 break
-            last = (t, _planes(frame))
-    return [
-        (float(e["start_s"]), float(e["end_s"])) for e in ref.events() if e["detector"] == "freeze"
-    ]
+            planes = np.concatenate([p.ravel() for p in _planes(frame)]).astype(np.int16)
+            same = ref is not None and float(np.abs(planes - ref).mean()) / 255 <= FREEZE_NOISE
+            if not same:
+                if ref is not None and t - ref_t >= FREEZE_MIN_S:
+                    out.append((ref_t, t))
+                ref, ref_t = planes, t
+            last_t = t
+        if ref is not None and last_t - ref_t >= FREEZE_MIN_S:
+            out.append((ref_t, last_t))
+    return out
 
 
 def codec_made_freezes(path: Path, truth: list[S.Event], found: list[S.Event]) -> list[S.Event]:

@@ -303,9 +303,12 @@ def weave(b: Build, d: Defect) -> None:
 def expect(b: Build, d: Defect) -> None:
     """Nothing changes: the content itself holds an event of class ``detector`` (on
     ``stream``) over [start, end) that no measurement of :mod:`eval.truth` sees, stated by
-    the scenario (a programme that opens with bars and line-up tone holds a leader)."""
+    the scenario (a programme that opens with bars and line-up tone holds a leader, which the
+    truth's loudness then leaves out, as ``leader`` does)."""
     b.intend(str(d.get("detector")), d.start, b.end(d), stream=d.get("stream", "video"))
     b.intended[-1]["origin"] = "content"
+    if d.get("detector") == "bars_tone" and d.start == 0.0:  # a leader: out of the loudness
+        b.leader_s = max(b.leader_s, b.end(d))
 
 
 @defect
