@@ -908,20 +908,29 @@ def decodable_frames(path: Path, index: int) -> int:
     return n
 
 
+def _decode_tolerant(c: Any, stream: Any) -> Iterator[Any]:
+    """The pictures of ``stream`` that decode, skipping packets the decoder refuses (the
+    damaged files of the corpus: a damaged packet must not stop the measurement)."""
+    for pkt in c.demux(stream):
+        try:
+            yield from pkt.decode()
+        except (av.FFmpegError, ValueError):
+            continue
+
+
 def coding_blockiness(
     path: Path, source: dict[float, float], v0: float, rise: float = 1.3, floor: float = 1.5
 ) -> list[dict[str, Any]]:
     """Stretches where the decoded picture's block edges stand out ``rise``× more than the
     source's (and score at least ``floor``): blocks the encoder (or damage) made. They are
     ambiguous blockiness truth: a finding there is neither right nor wrong."""
-    import av
-
     hits = []
     keys = np.array(sorted(source))
     with av.open(str(path)) as c:
         origin = (c.start_time or 0) / av.time_base
-        c.streams.video[0].thread_type = "AUTO"
-        for fr in c.decode(video=0):
+        stream = c.streams.video[0]
+        stream.thread_type = "AUTO"
+        for fr in _decode_tolerant(c, stream):
             t = float(fr.time) - origin - v0
             k = int(np.searchsorted(keys, t))
             near = [j for j in (k - 1, k) if 0 <= j < keys.size and abs(keys[j] - t) < 0.002]
