@@ -2411,6 +2411,21 @@ def test_phase_quiet_windows_do_not_count():
     assert (a.start_s, a.end_s) == (0.0, 2.0)
 
 
+def test_phase_weak_windows_do_not_end_a_stretch():
+    """A window whose correlation is weak (|r| < 0.3: the content's channels unrelated for
+    a moment) inside an inverted stretch is no evidence: bridged like a pause; weak windows
+    for longer than 2 s end the stretch where they began, and an in-phase one ends it."""
+    x = np.concatenate([pair(2.0, -0.6), pair(0.4, -0.25), pair(2.0, -0.6)], axis=1)
+    (a,) = _phase(x, block=400)
+    assert (a.start_s, a.end_s, a.value) == (0.0, 4.4, pytest.approx(-0.6))
+    x = np.concatenate([pair(2.0, -0.6), pair(2.4, 0.2), pair(2.0, -0.6)], axis=1)
+    a, b = _phase(x, block=400)
+    assert (a.start_s, a.end_s, b.start_s, b.end_s) == (0.0, 2.0, 4.4, 6.4)
+    x = np.concatenate([pair(2.0, -0.6), pair(0.4, 0.35), pair(2.0, -0.6)], axis=1)
+    a, b = _phase(x, block=400)
+    assert (a.end_s, b.start_s) == (2.0, 2.4)
+
+
 def test_phase_polarity_and_the_whole_file():
     """A stretch at −0.95 or lower is one channel's polarity inverted; "the whole file" when
     it covers 90% of the windows with signal and the file's correlation is −0.95 or lower."""
@@ -2426,8 +2441,8 @@ def test_phase_polarity_and_the_whole_file():
     x = np.concatenate([pair(7.2, -1.0, lv), pair(0.8, 0.0, lv)], axis=1)
     (ev,) = _phase(x, block=400)
     assert says(ev.detail, "olarity") and "whole file" not in ev.detail
-    # two stretches, neither 90% of the file
-    x = np.concatenate([pair(4.0, -1.0, lv), pair(0.4, -0.29, lv), pair(4.0, -1.0, lv)], axis=1)
+    # two stretches (an in-phase window between them), neither 90% of the file
+    x = np.concatenate([pair(4.0, -1.0, lv), pair(0.4, 0.5, lv), pair(4.0, -1.0, lv)], axis=1)
     a, b = _phase(x, block=400)
     assert (a.end_s, b.start_s) == (pytest.approx(4.0), pytest.approx(4.4))
     assert "whole file" not in a.detail and "whole file" not in b.detail

@@ -4,9 +4,11 @@ The correlation of each stereo pair (L/R; the surround pairs of 5.1) is measured
 ``window_s`` where both channels carry signal (RMS above ``min_level_dbfs``): +1 for mono-like,
 about 0 for wide or unrelated content, −1 for a pair in opposite phase, which cancels on a mono
 downmix. Correlation below ``max_correlation`` (−0.3) for at least ``min_duration_s`` is a
-finding, value = mean correlation over it. Windows without signal (the pauses of speech)
-are no evidence either way: a stretch runs across up to :data:`BRIDGE_S` of them when the
-next window with signal is still out of phase, and otherwise ends where the quiet began. A
+finding, value = mean correlation over it. Windows without signal (the pauses of speech),
+and windows whose correlation is weak either way (between −0.3 and +0.3: content whose
+channels are unrelated for a moment, which an inverted channel leaves near 0 too), are no
+evidence: a stretch runs across up to :data:`BRIDGE_S` of them when the next window with
+evidence is still out of phase, and otherwise ends where they began. A
 stretch whose mean correlation is
 :data:`POLARITY_CORRELATION` (−0.95) or lower is one signal with one channel's polarity
 inverted, and the detail says so (and "the whole file" when it covers 90% or more of the
@@ -121,10 +123,15 @@ class PhaseDetector(ProgrammeDetector[PhaseParams]):
         start = self._win_t if self._win_t is not None else end_t
         for k, tracker in enumerate(self.trackers):
             lr, ll, rr = self._acc[k]
-            if ll / win >= self.min_power and rr / win >= self.min_power:
-                r = lr / np.sqrt(ll * rr)
+            loud = ll / win >= self.min_power and rr / win >= self.min_power
+            r = lr / np.sqrt(ll * rr) if loud else 0.0
+            if loud:
                 self._signal_windows[k] += 1
                 self._total[k] += (lr, ll, rr)
+            # a window whose correlation is weak either way (|r| below the threshold's size:
+            # unrelated content at that moment) is no evidence, as a quiet one
+            weak = self.params.max_correlation <= r < -self.params.max_correlation
+            if loud and not (weak and tracker.active):
                 out = r < self.params.max_correlation
                 quiet = self._quiet_since[k]
                 if not out and quiet is not None:  # the stretch ended where the quiet began
@@ -132,8 +139,9 @@ class PhaseDetector(ProgrammeDetector[PhaseParams]):
                 self._keep(k, tracker.update(out, start, self._index, r))
                 self._quiet_since[k] = None
             elif tracker.active:
-                # a window without signal on both channels (a pause in speech) is no evidence:
-                # the stretch goes on across it if the next window with signal is out of phase
+                # a window without signal on both channels (a pause in speech), or a weak one,
+                # is no evidence: the stretch goes on across it if the next window with
+                # signal is out of phase
                 quiet = self._quiet_since[k]
                 if quiet is None:
                     self._quiet_since[k] = start
