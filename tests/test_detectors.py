@@ -2424,6 +2424,12 @@ def test_phase_weak_windows_do_not_end_a_stretch():
     x = np.concatenate([pair(2.0, -0.6), pair(0.4, 0.35), pair(2.0, -0.6)], axis=1)
     a, b = _phase(x, block=400)
     assert (a.end_s, b.start_s) == (2.0, 2.4)
+    # out-of-phase windows scattered among weak ones (a wide ambience): bridged into 3.6 s,
+    # but the five out-of-phase windows are 2.0 s, the minimum, and four are not enough
+    scattered = [pair(0.4, -0.5) if k % 2 == 0 else pair(0.4, 0.0) for k in range(9)]
+    (a,) = _phase(np.concatenate(scattered, axis=1), block=400)
+    assert (a.start_s, a.end_s) == (0.0, pytest.approx(3.6))
+    assert _phase(np.concatenate(scattered[:7], axis=1), block=400) == []
 
 
 def test_phase_polarity_and_the_whole_file():

@@ -8,7 +8,8 @@ finding, value = mean correlation over it. Windows without signal (the pauses of
 and windows whose correlation is weak either way (between −0.3 and +0.3: content whose
 channels are unrelated for a moment, which an inverted channel leaves near 0 too), are no
 evidence: a stretch runs across up to :data:`BRIDGE_S` of them when the next window with
-evidence is still out of phase, and otherwise ends where they began. A
+evidence is still out of phase, and otherwise ends where they began; the out-of-phase
+windows of a stretch must themselves add up to ``min_duration_s``. A
 stretch whose mean correlation is
 :data:`POLARITY_CORRELATION` (−0.95) or lower is one signal with one channel's polarity
 inverted, and the detail says so (and "the whole file" when it covers 90% or more of the
@@ -164,8 +165,13 @@ class PhaseDetector(ProgrammeDetector[PhaseParams]):
             quiet = self._quiet_since[k]
             end = quiet if quiet is not None else self._win_t
             self._keep(k, tracker.finish(end if end is not None else end_s))
+        window = self.params.window_s
         for k, run in self._runs:
-            self._emit(k, run)
+            # the out-of-phase windows themselves must last the minimum: scattered windows
+            # a little below the threshold, with weak ones between (a wide ambience), are not
+            # a stretch
+            if run.units * window >= self.params.min_duration_s - 1e-9:
+                self._emit(k, run)
 
     def _emit(self, k: int, r: Interval) -> None:
         a, b = self.pairs[k]
