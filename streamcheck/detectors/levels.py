@@ -178,7 +178,8 @@ def gamut_outside(
 ) -> float:
     """Share of the samples whose R′, G′ or B′ falls outside −margin…1 + margin, from luma and
     chroma sampled on the same grid (limited range: black…white for luma, 16…240 scaled for
-    chroma; full range: 0…code_max). The reference :class:`GamutTable` is built from."""
+    chroma; full range: 0…code_max): the exact computation, which a test holds
+    :class:`GamutTable` to."""
     bad = _gamut_bad(y, cb, cr, black, white, code_max, matrix, margin)
     return float(np.count_nonzero(bad)) / float(bad.size)
 
