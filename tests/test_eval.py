@@ -4,56 +4,41 @@ files), and the scoring-time measurement of freezes the codec made (eval/decoded
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 
 from eval import run as eval_run
 from eval import score as S
 from eval.decoded import codec_made_freezes, decoded_freezes
+from streamcheck.testmedia import Defect
 from tests.conftest import NO_MEDIA, SHARED_MEDIA
+from tests.smallmedia import clip
 
 ROOT = Path(__file__).resolve().parents[1]
-W, H, FPS = 160, 96, 25
 
 
-def _clip(path: Path, still: tuple[int, int]) -> Path:
-    """H.264: a moving gradient, the same picture repeated over frames [still), moving again."""
-    with av.open(str(path), "w") as out:
-        st = out.add_stream("libx264", rate=FPS, options={"crf": "18"})
-        st.width, st.height, st.pix_fmt = W, H, "yuv420p"
-        for i in range(8 * FPS):
-            k = still[0] if still[0] <= i < still[1] else i
-            y = ((np.arange(W)[None, :] + 3 * k) % 200 + 20).repeat(H, 0).astype(np.uint8)
-            img = np.concatenate([y, np.full((H // 2, W), 128, np.uint8)])
-            frame = av.VideoFrame.from_ndarray(img, format="yuv420p")
-            frame.pts, frame.time_base = i, Fraction(1, FPS)
-            for p in st.encode(frame):
-                out.mux(p)
-        for p in st.encode():
-            out.mux(p)
-    return path
+def _held(folder: Path) -> Path:
+    """8 s of H.264 whose picture is held from 3 s to 6 s."""
+    return clip(folder, "held", Defect("freeze", 3.0, 6.0), duration_s=8.0)
 
 
 def test_freezes_on_the_decoded_pictures(tmp_path: Path):
-    clip = _clip(tmp_path / "held.mp4", (75, 150))  # 3 s to 6 s: one picture
-    ((a, b),) = decoded_freezes(clip, 3.5, 5.5)
+    held = _held(tmp_path)  # 3 s to 6 s: one picture
+    ((a, b),) = decoded_freezes(held, 3.5, 5.5)
     assert a == pytest.approx(3.0, abs=0.05) and b == pytest.approx(6.0, abs=0.05)
-    moving = _clip(tmp_path / "moving.mp4", (0, 0))
+    moving = clip(tmp_path, "moving", duration_s=8.0)
     assert decoded_freezes(moving, 3.0, 6.0) == []
 
 
 def test_a_freeze_finding_on_pictures_the_codec_repeats_is_ambiguous(tmp_path: Path):
-    clip = _clip(tmp_path / "held.mp4", (75, 150))
+    held = _held(tmp_path)
     finding = S.Event("freeze", 3.0, 6.0)
-    (extra,) = codec_made_freezes(clip, [], [finding])
+    (extra,) = codec_made_freezes(held, [], [finding])
     assert extra.ambiguous and extra.detector == "freeze" and extra.note == "codec-made freeze"
     # where the source truth has the freeze, nothing is added; elsewhere, nothing to confirm
-    assert codec_made_freezes(clip, [S.Event("freeze", 3.0, 6.0)], [finding]) == []
-    assert codec_made_freezes(clip, [], [S.Event("freeze", 0.2, 2.4)]) == []
+    assert codec_made_freezes(held, [S.Event("freeze", 3.0, 6.0)], [finding]) == []
+    assert codec_made_freezes(held, [], [S.Event("freeze", 0.2, 2.4)]) == []
     # scored: the finding is neither right nor wrong
     f = S.FileEval("held.mp4", 8.0, [extra], [finding])
     score = S.score([f], ["freeze"])["freeze"]
