@@ -16,8 +16,7 @@ from streamcheck.detectors.levels import (
     GamutTable,
     LevelsDetector,
     LevelsParams,
-    _gamut_bad,
-    gamut_outside,
+    gamut_bad,
     outside_count,
 )
 from streamcheck.pipeline import analyze_file
@@ -149,9 +148,9 @@ def test_pure_functions():
     matrix = np.array([[1.0, 0.0, 1.5748], [1.0, -0.1873, -0.4681], [1.0, 1.8556, 0.0]])
     grey = np.full((4, 4), 128, np.uint8)
     white = np.full((4, 4), 235, np.uint8)
-    assert gamut_outside(white, grey, grey, 16, 235, 255, matrix, 0.05) == 0.0
+    assert gamut_bad(white, grey, grey, 16, 235, 255, matrix, 0.05).mean() == 0.0
     red = np.full((4, 4), 240, np.uint8)  # Cr at its top: R′ = 1 + 1.5748 × 0.5
-    assert gamut_outside(white, grey, red, 16, 235, 255, matrix, 0.05) == 1.0
+    assert gamut_bad(white, grey, red, 16, 235, 255, matrix, 0.05).mean() == 1.0
 
 
 @pytest.mark.parametrize("code_max", [255, 1023])
@@ -162,7 +161,7 @@ def test_gamut_table_agrees_with_the_matrix(code_max: int):
     rng = np.random.default_rng(1)
     y, cb, cr = (rng.integers(0, code_max + 1, 200_000).astype(np.uint16) for _ in range(3))
     table = GamutTable(black, white, code_max, MATRICES["bt709"], 0.05)
-    exact = _gamut_bad(y, cb, cr, black, white, code_max, MATRICES["bt709"], 0.05)
+    exact = gamut_bad(y, cb, cr, black, white, code_max, MATRICES["bt709"], 0.05)
     by_table = table.table[
         ((y >> table.shift).astype(np.int32) << 14)
         | ((cb >> table.shift).astype(np.int32) << 7)

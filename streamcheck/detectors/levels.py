@@ -142,7 +142,7 @@ def luma_at_chroma(
     return total
 
 
-def _gamut_bad(
+def gamut_bad(
     y: np.ndarray,
     cb: np.ndarray,
     cr: np.ndarray,
@@ -152,40 +152,26 @@ def _gamut_bad(
     matrix: np.ndarray,
     margin: float,
 ) -> np.ndarray:
-    """Per sample: whether its R′, G′ or B′ falls outside −margin…1 + margin."""
+    """Per sample (``y``, ``cb``, ``cr`` of any shapes that broadcast together): whether its
+    R′, G′ or B′ falls outside −margin…1 + margin (limited range: black…white for luma,
+    16…240 scaled for chroma; full range: 0…code_max). The exact computation
+    :class:`GamutTable` is made of."""
     scale = (code_max + 1) / 256
     if white - black < code_max * 0.9:  # limited range
-        yn = (y.astype(np.float32) - black) / (white - black)
-        cn = (np.stack([cb, cr]).astype(np.float32) - 128 * scale) / (224 * scale)
+        yn = (np.asarray(y, np.float32) - black) / (white - black)
+        cbn, crn = ((np.asarray(c, np.float32) - 128 * scale) / (224 * scale) for c in (cb, cr))
     else:
-        yn = y.astype(np.float32) / code_max
-        cn = (np.stack([cb, cr]).astype(np.float32) - (code_max + 1) / 2) / code_max
-    luma_column = matrix[:, 0].reshape((3,) + (1,) * yn.ndim)  # any shape of samples
-    rgb = luma_column * yn[None] + np.tensordot(matrix[:, 1:], cn, axes=(1, 0))
-    bad: np.ndarray = np.any((rgb < -margin) | (rgb > 1 + margin), axis=0)
+        yn = np.asarray(y, np.float32) / code_max
+        cbn, crn = ((np.asarray(c, np.float32) - (code_max + 1) / 2) / code_max for c in (cb, cr))
+    bad = np.zeros(np.broadcast_shapes(yn.shape, cbn.shape, crn.shape), np.bool_)
+    for row in matrix.astype(np.float32):  # R′, G′, B′
+        value = row[0] * yn + row[1] * cbn + row[2] * crn
+        bad |= (value < -margin) | (value > 1 + margin)
     return bad
 
 
-def gamut_outside(
-    y: np.ndarray,
-    cb: np.ndarray,
-    cr: np.ndarray,
-    black: int,
-    white: int,
-    code_max: int,
-    matrix: np.ndarray,
-    margin: float,
-) -> float:
-    """Share of the samples whose R′, G′ or B′ falls outside −margin…1 + margin, from luma and
-    chroma sampled on the same grid (limited range: black…white for luma, 16…240 scaled for
-    chroma; full range: 0…code_max): the exact computation, which a test holds
-    :class:`GamutTable` to."""
-    bad = _gamut_bad(y, cb, cr, black, white, code_max, matrix, margin)
-    return float(np.count_nonzero(bad)) / float(bad.size)
-
-
 class GamutTable:
-    """:func:`gamut_outside` for every (Y′, Cb, Cr) triple, read from a table instead of
+    """:func:`gamut_bad` for every (Y′, Cb, Cr) triple, read from a table instead of
     computed: 7 bits of each code index it (128³ entries, 2 MB, built once per stream in about
     30 ms), each entry the verdict for the centre of its bin, so a frame's check is one lookup
     per sample instead of a matrix product. Quantising to 7 bits moves the boundary by at most
@@ -200,17 +186,8 @@ class GamutTable:
         self.shift = max(0, int(code_max).bit_length() - self.BITS)
         n = 1 << self.BITS
         centres = (np.arange(n) << self.shift) + ((1 << self.shift) >> 1)
-        codes = centres.astype(np.float32)
-        if white - black < code_max * 0.9:  # limited range
-            yn = (codes - black) / (white - black)
-            cn = (codes - 128 * (code_max + 1) / 256) / (224 * (code_max + 1) / 256)
-        else:
-            yn, cn = codes / code_max, (codes - (code_max + 1) / 2) / code_max
-        axes = yn[:, None, None], cn[None, :, None], cn[None, None, :]  # Y′, Cb, Cr
-        table = np.zeros((n, n, n), np.bool_)
-        for row in matrix.astype(np.float32):  # R′, G′, B′ over every triple at once
-            value = row[0] * axes[0] + row[1] * axes[1] + row[2] * axes[2]
-            table |= (value < -margin) | (value > 1 + margin)
+        y, cb, cr = centres[:, None, None], centres[None, :, None], centres[None, None, :]
+        table = gamut_bad(y, cb, cr, black, white, code_max, matrix, margin)  # every triple
         self.table = table.ravel()
 
     def outside_count(self, y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> int:
