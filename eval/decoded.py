@@ -29,14 +29,6 @@ from . import score as S
 PAD_S = 1.0  # decoded before and after a finding, so a freeze's reference picture is seen
 
 
-def _planes(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    img = frame.to_ndarray(format="yuv420p")
-    h, w = frame.height, frame.width
-    u = img[h : h + h // 4].reshape(h // 2, w // 2)
-    v = img[h + h // 4 : h + h // 2].reshape(h // 2, w // 2)
-    return img[:h], u, v
-
-
 FREEZE_NOISE = 0.001  # freezedetect n=-60dB: mean absolute difference, share of the range
 FREEZE_MIN_S = 2.0  # freezedetect d=2
 
@@ -59,7 +51,8 @@ def decoded_freezes(path: Path, start_s: float, end_s: float) -> list[tuple[floa
             t = float(frame.time)
             if t >= end_s + PAD_S:
                 break
-            planes = np.concatenate([p.ravel() for p in _planes(frame)]).astype(np.int16)
+            # the three planes one after the other (yuv420p's layout): every sample counts
+            planes = frame.to_ndarray(format="yuv420p").astype(np.int16)
             same = ref is not None and float(np.abs(planes - ref).mean()) / 255 <= FREEZE_NOISE
             if not same:
                 if ref is not None and t - ref_t >= FREEZE_MIN_S:
