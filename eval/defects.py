@@ -11,7 +11,7 @@ it to the :class:`Build` (see :mod:`eval.scenario`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -458,6 +458,9 @@ def damage(b: Build, d: Defect) -> None:
 # ---- file damage --------------------------------------------------------------------------------
 
 
+TS_PAYLOAD = 184  # bytes of payload in a 188-byte MPEG-TS packet
+
+
 def damage_file(
     path: Path, hits: list[tuple[float, str, int]], origin_v: float, seed: int
 ) -> list[dict[str, Any]]:
@@ -495,10 +498,16 @@ def damage_file(
     truth = []
     for at, how, n_packets in hits:
         target = at + origin_v
+        # A TS picture's first packet (its PES header) is left whole, so the picture must
+        # span more than one: a small P picture of a still scene fits in one, and damaging
+        # "it" would change no byte while the truth claimed damage.
         k = next(
             i
             for i, p in enumerate(pkts)
-            if p["t"] >= target - 1e-3 and not p["key"] and types.get(p["t"]) == "P"
+            if p["t"] >= target - 1e-3
+            and not p["key"]
+            and types.get(p["t"]) == "P"
+            and (path.suffix != ".ts" or p["size"] > 2 * TS_PAYLOAD)
         )
         nxt = next((i for i in range(k + 1, len(pkts)) if pkts[i]["key"]), len(pkts))
         hit = pkts[k]
@@ -506,7 +515,8 @@ def damage_file(
         start = min(p["t"] for p in affected)
         end = pkts[nxt]["t"] if nxt < len(pkts) else max(p["t"] + p["dur"] for p in affected)
         if path.suffix == ".ts":
-            _damage_ts(data, hit["pos"], how, n_packets, rng)
+            if not _damage_ts(data, hit["pos"], how, n_packets, rng):
+                raise RuntimeError(f"{path.name}: no TS packet of the picture at {hit['t']} s")
         else:
             a = hit["pos"] + max(8, hit["size"] // 4)
             b_ = min(hit["pos"] + hit["size"] - 4, a + max(16, hit["size"] // 3))
@@ -523,14 +533,64 @@ def damage_file(
                 "note": f"{how} at {hit['t']:.3f} s",
             }
         )
+    clean = {id(e): _lumas(path, e["start_s"] + origin, e["end_s"] + origin) for e in truth}
     path.write_bytes(bytes(data))
+    for e in truth:
+        psnr = _worst_psnr(clean[id(e)], _lumas(path, e["start_s"] + origin, e["end_s"] + origin))
+        e["note"] += f"; worst PSNR {psnr:.1f} dB against the undamaged file"
+        if psnr >= INVISIBLE_PSNR_DB:
+            # zeroed or random slice data that decodes as "skip" copies the reference: the
+            # decoder has nothing to report and the pictures are as before
+            e["ambiguous"] = True
     return truth
 
 
-def _damage_ts(data: bytearray, pos: int, how: str, n: int, rng: np.random.Generator) -> None:
-    """Damage ``n`` TS packets of the PES that starts at ``pos`` (its own PID, after its
-    first packet): corrupt or zero their payload, or wipe them whole (sync byte and header
-    too), as a bad sector or a lost stretch of a recording does."""
+# Damage whose every decoded picture is this close to the undamaged file's (PSNR, dB, on luma)
+# changed nothing a viewer or a decoder could tell: in a dark, still scene a truncated slice
+# decodes as "skip" and copies its reference. Such truth is ambiguous (neither a miss nor a
+# false alarm): 45 dB is the usual threshold of visually lossless coding.
+INVISIBLE_PSNR_DB = 45.0
+
+
+def decode_tolerant(c: Any, stream: Any) -> Iterator[Any]:
+    """The pictures of ``stream`` that decode, skipping packets the decoder refuses (the
+    damaged files of the corpus: a damaged packet must not stop the measurement)."""
+    for pkt in c.demux(stream):
+        try:
+            yield from pkt.decode()
+        except (av.FFmpegError, ValueError):
+            continue
+
+
+def _lumas(path: Path, t0: float, t1: float) -> dict[float, np.ndarray]:
+    """Luma of the pictures of ``path`` presented in [t0, t1) (container times, s)."""
+    out: dict[float, np.ndarray] = {}
+    with av.open(str(path)) as c:
+        for fr in decode_tolerant(c, c.streams.video[0]):
+            t = fr.time
+            if t is not None and t0 - 1e-3 <= t < t1 - 1e-3:
+                out[round(float(t), 4)] = fr.to_ndarray(format="gray")
+    return out
+
+
+def _worst_psnr(clean: dict[float, np.ndarray], damaged: dict[float, np.ndarray]) -> float:
+    """The lowest luma PSNR (dB) over the pictures of ``clean``; a picture the damaged file
+    lost counts as 0 dB."""
+    worst = 99.0
+    for t, a in clean.items():
+        b = damaged.get(t)
+        if b is None or b.shape != a.shape:
+            return 0.0
+        mse = float(np.mean((a.astype(np.float32) - b) ** 2))
+        worst = min(worst, 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse))
+    return worst
+
+
+def _damage_ts(data: bytearray, pos: int, how: str, n: int, rng: np.random.Generator) -> int:
+    """Damage up to ``n`` TS packets of the PES that starts at ``pos`` (its own PID, after
+    its first packet): corrupt or zero their payload, or wipe them whole (sync byte and
+    header too), as a bad sector or a lost stretch of a recording does. Returns how many
+    packets were damaged."""
     pid = ((data[pos + 1] & 0x1F) << 8) | data[pos + 2]
     k, hit = 1, 0
     while hit < n and pos + 188 * (k + 1) <= len(data):
@@ -547,3 +607,4 @@ def _damage_ts(data: bytearray, pos: int, how: str, n: int, rng: np.random.Gener
         else:
             data[q + 4 : q + 188] = rng.integers(0, 256, 184, np.uint8).tobytes()
         hit += 1
+    return hit

@@ -38,7 +38,7 @@ import numpy as np
 
 from . import content as C
 from . import encode, sound, truth
-from .defects import DEFECTS, Defect, PictureFx, damage_file
+from .defects import DEFECTS, Defect, PictureFx, damage_file, decode_tolerant
 from .picture import Planes
 from .program import Ctx, Segment, Timeline
 from .sources import fps_fraction
@@ -908,16 +908,6 @@ def decodable_frames(path: Path, index: int) -> int:
     return n
 
 
-def _decode_tolerant(c: Any, stream: Any) -> Iterator[Any]:
-    """The pictures of ``stream`` that decode, skipping packets the decoder refuses (the
-    damaged files of the corpus: a damaged packet must not stop the measurement)."""
-    for pkt in c.demux(stream):
-        try:
-            yield from pkt.decode()
-        except (av.FFmpegError, ValueError):
-            continue
-
-
 def coding_blockiness(
     path: Path, source: dict[float, float], v0: float, rise: float = 1.3, floor: float = 1.5
 ) -> list[dict[str, Any]]:
@@ -930,7 +920,7 @@ def coding_blockiness(
         origin = (c.start_time or 0) / av.time_base
         stream = c.streams.video[0]
         stream.thread_type = "AUTO"
-        for fr in _decode_tolerant(c, stream):
+        for fr in decode_tolerant(c, stream):
             t = float(fr.time) - origin - v0
             k = int(np.searchsorted(keys, t))
             near = [j for j in (k - 1, k) if 0 <= j < keys.size and abs(keys[j] - t) < 0.002]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import av.logging
 import numpy as np
 import pytest
 
-from streamcheck.decode.anomalies import DropTracker
+from streamcheck.decode.anomalies import DropTracker, LogTap
 from streamcheck.detectors.blockiness import blockiness_score
 from streamcheck.detectors.decode_error import DecodeErrorDetector, DecodeErrorParams
 from streamcheck.detectors.file_level import (
@@ -203,3 +204,19 @@ def test_drop_tracker():
     assert drops.frame(0.0, 0.02) == (0, None)
     assert drops.frame(0.12, 0.02) == (2, 0.04)
     assert drops.reliable
+
+
+def test_log_tap_keeps_errors_and_the_warnings_that_mean_damage():
+    """FFmpeg's HEVC decoder reports a slice it threw away only as a warning (the damaged
+    HEVC-in-TS pictures of the eval corpus leave no other trace); other warnings are noise.
+    The lines go through FFmpeg's own av_log."""
+    with LogTap() as tap:
+        av.logging.log(av.logging.WARNING, "hevc", "Skipping invalid undecodable NALU: 1\n")
+        av.logging.log(av.logging.WARNING, "h264", "Increasing reorder buffer to 1\n")
+        av.logging.log(av.logging.ERROR, "h264", "error while decoding MB 5 2\n")
+        av.logging.log(av.logging.INFO, "hevc", "Skipping invalid undecodable NALU: 1\n")
+        lines = tap.take()
+    assert lines == [
+        ("hevc", "Skipping invalid undecodable NALU: 1"),
+        ("h264", "error while decoding MB 5 2"),
+    ]

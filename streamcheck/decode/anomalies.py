@@ -18,16 +18,26 @@ import av.logging
 
 MAX_MESSAGES = 5  # error lines kept per stream as evidence
 
+# Warning-level lines that still mean damage: FFmpeg's HEVC decoder reports a slice it had to
+# throw away (invalid data) only as a warning, and conceals the picture silently; a TS
+# recording's damaged HEVC picture leaves no other trace. Every other warning is left out
+# (many are harmless: "Increasing reorder buffer", "deprecated pixel format").
+DAMAGE_WARNINGS = (
+    "Skipping invalid undecodable NALU",  # hevcdec.c: a NAL unit that failed to decode
+    "Error parsing NAL unit",  # hevcdec.c: the rest of the packet's NAL units are lost
+)
+
 
 class LogTap:
-    """Capture FFmpeg's error-level log lines (from every decoder thread) while active."""
+    """Capture FFmpeg's error-level log lines, and the warnings in :data:`DAMAGE_WARNINGS`,
+    from every decoder thread while active."""
 
     def __init__(self) -> None:
         self.lines: list[tuple[str, str]] = []  # what take() has not returned, kept on exit
 
     def __enter__(self) -> LogTap:
         self._prev = av.logging.get_level()
-        av.logging.set_level(av.logging.ERROR)
+        av.logging.set_level(av.logging.WARNING)
         self._capture = av.logging.Capture(local=False)
         self._lines = self._capture.__enter__()
         # PyAV holds back a line equal to the previous one and emits it later as "repeated":
@@ -40,7 +50,11 @@ class LogTap:
         """(logger name, message) of the lines logged since the last call."""
         if not self._lines:
             return []
-        out = [(name or "", msg.strip()) for level, name, msg in self._lines]
+        out = [
+            (name or "", msg.strip())
+            for level, name, msg in self._lines
+            if level <= av.logging.ERROR or any(w in msg for w in DAMAGE_WARNINGS)
+        ]
         del self._lines[:]
         return out
 

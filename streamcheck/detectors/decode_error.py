@@ -2,12 +2,15 @@
 
 Three kinds of evidence, gathered by the decode step for each picture: the decoder's own
 corrupt flag, FFmpeg error lines logged while the picture's packet was decoded ("error while
-decoding MB …") or packets that failed to decode, and pictures the decoder dropped. Damage
-spreads through predicted frames, so a finding runs from the first damaged picture to the next
-clean keyframe (or the end of the stream). value = number of pictures in it.
+decoding MB …"; HEVC's "Skipping invalid undecodable NALU", a slice thrown away, which FFmpeg
+logs only as a warning) or packets that failed to decode, and pictures the decoder dropped.
+Damage spreads through predicted frames, so a finding runs from the first damaged picture to
+the next clean keyframe (or the end of the stream). value = number of pictures in it.
 
 Not seen here: damage that decodes silently to a wrong picture (HEVC's CABAC payload often
-does); the picture-based detectors (blockiness, freeze) are the net for that.
+does: a zeroed stretch cuts the slice short and the rest of it decodes as "skip", copying the
+reference, with no word from the decoder); the picture-based detectors (blockiness, freeze)
+are the net for that.
 """
 
 from __future__ import annotations
