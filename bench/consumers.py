@@ -38,8 +38,21 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def measure(path: str) -> tuple[float, dict[tuple[str, str], float], dict[str, int]]:
+Spent = dict[tuple[str, str], float]
+
+
+def measure(path: str) -> tuple[float, Spent, dict[str, int]]:
     """(CPU s of the whole pass, thread CPU s per (kind, consumer), frames and blocks seen)."""
+    total, spent, counts, _, _ = measure_steady(path, float("inf"))
+    return total, spent, counts
+
+
+def measure_steady(
+    path: str, steady_from_s: float
+) -> tuple[float, Spent, dict[str, int], Spent, dict[str, int]]:
+    """:func:`measure`, and the same two tallies over the items from ``steady_from_s`` on:
+    a consumer's steady cost, without what it pays once (a table built on the first frame, a
+    file's head examined), which is what it costs per frame on a programme of any length."""
     config = Config()
     with open_media(path) as media:
         tracks = [media.info_of(s) for s in media.audio]
@@ -67,6 +80,8 @@ def measure(path: str) -> tuple[float, dict[tuple[str, str], float], dict[str, i
                     )
         spent = {("video", k): 0.0 for k in video} | {("audio", k): 0.0 for k in audio}
         counts = {"video": 0, "audio": 0}
+        steady = dict.fromkeys(spent, 0.0)
+        steady_counts = dict.fromkeys(counts, 0)
         cpu0 = _cpu()
         decoded = iter_decoded(
             media,
@@ -86,12 +101,17 @@ def measure(path: str) -> tuple[float, dict[tuple[str, str], float], dict[str, i
             else:
                 continue
             counts[kind] += 1
+            late = item.t_s >= steady_from_s
+            steady_counts[kind] += late
             for name, update in consumers.items():
                 t0 = time.thread_time()
                 update(item)
-                spent[kind, name] += time.thread_time() - t0
+                took = time.thread_time() - t0
+                spent[kind, name] += took
+                if late:
+                    steady[kind, name] += took
         total = _cpu() - cpu0
-    return total, spent, counts
+    return total, spent, counts, steady, steady_counts
 
 
 def profile(path: str) -> None:

@@ -1697,15 +1697,13 @@ def legal(code: int = 120, shape=(64, 64)) -> np.ndarray:
     return np.full(shape, code, np.uint8)
 
 
-def marked(code: int, per_phase: int, base: int = 120) -> np.ndarray:
-    """A 64×64 picture at ``base`` with ``per_phase`` samples at ``code`` on each of the two
-    subsample grids the detector alternates between (even rows and columns, odd ones): of
-    the 32×32 = 1024 samples it counts on a frame, ``per_phase`` are at ``code``."""
+def marked(code: int, per_1024: int, base: int = 120) -> np.ndarray:
+    """A 64×64 picture at ``base`` with ``per_1024`` of every 1024 samples at ``code``, in
+    2×2 blocks: every-other-row-and-column grids see the same share as the whole picture."""
     y = legal(base)
-    for k in range(per_phase):
+    for k in range(per_1024):
         r, c = divmod(k, 32)
-        y[2 * r, 2 * c] = code
-        y[2 * r + 1, 2 * c + 1] = code
+        y[2 * r : 2 * r + 2, 2 * c : 2 * c + 2] = code
     return y
 
 
@@ -1736,9 +1734,11 @@ def test_levels_luma_outside_on_more_than_one_percent():
     assert says(
         ev.detail, "(luma outside the EBU R 103 range)", "up to 1.1% of the picture", "1.00 s"
     )
+    # the judged frames (one in four) publish their lowest and highest luma
     assert (
-        frames[4].features["luma_min"] == 13 / 255 and frames[4].features["luma_max"] == 120 / 255
+        frames[8].features["luma_min"] == 13 / 255 and frames[8].features["luma_max"] == 120 / 255
     )
+    assert "luma_min" in frames[4].features and "luma_min" not in frames[5].features
     assert _levels([legal()] * 4 + [marked(13, 10)] * 8)[0] == []  # 10 of 1024: within 1%
     assert _levels([marked(14, 100)] * 8 + [marked(241, 100)] * 8)[0] == []  # −0.9%, 102.7%
     (ev,), _ = _levels([marked(242, 11)] * 8)  # above 103%
@@ -1774,17 +1774,26 @@ def test_levels_chroma_and_gamut():
     assert len(_levels([y] * 8, LevelsParams(gamut_area=0.01), chroma=(u, v))[0]) == 1
 
 
-def test_levels_chroma_stretch_edges_within_a_frame():
-    """Chroma is read on every other frame: a stretch of illegal chroma from frame 5 to
-    frame 15 is found from frame 5 or 6 to frame 15 or 16, never further off."""
+def test_levels_stretch_edges_exact_though_one_frame_in_four_is_judged():
+    """One frame in four is judged; where two judged frames disagree, the frames between are
+    judged too: a stretch's edges land on their frames wherever they fall between judged
+    frames, for luma and for chroma."""
     bad_u, v = neutral()
     bad_u[:20, 0] = 13
     good = neutral()
-    for first in (5, 6):
-        chroma = [good] * first + [(bad_u, v)] * 10 + [good] * 6
-        (ev,), _ = _levels([legal()] * len(chroma), chroma=chroma)
-        assert ev.frame_start in (first, first + 1) and ev.frame_end in (first + 10, first + 11)
-        assert says(ev.detail, "(chroma outside")
+    for first in (4, 5, 6, 7):
+        for length in (10, 11, 12, 13):
+            chroma = [good] * first + [(bad_u, v)] * length + [good] * 6
+            (ev,), _ = _levels([legal()] * len(chroma), chroma=chroma)
+            assert (ev.frame_start, ev.frame_end) == (first, first + length)
+            assert says(ev.detail, "(chroma outside")
+            pictures = [legal()] * first + [marked(242, 20)] * length + [legal()] * 6
+            (ev,), _ = _levels(pictures, LevelsParams(min_duration_s=1.0))
+            assert (ev.frame_start, ev.frame_end) == (first, first + length)
+    # a stretch that runs to the end of the stream, its last frames never followed by a
+    # judged one, ends at the stream's end
+    (ev,), _ = _levels([legal()] * 5 + [marked(242, 20)] * 10)
+    assert (ev.frame_start, ev.frame_end) == (5, 15)
 
 
 def test_levels_full_range_content_flagged_limited():

@@ -21,32 +21,45 @@ goes below 16 nor above 235 (8-bit codes; scaled at 10 bit) while reaching near 
 limited-range content (it will look washed out). Excursions of a limited-range master
 (superwhites, undershoot) stay stretches of illegal levels.
 
-Cheap by design: the luma counts run on a quarter of the frame's shared subsample (about 16 000
-samples of a 1080p picture), chroma and gamut on a 64×36-sample grid of the chroma planes on
-every other frame (``COLOUR_EVERY``; the frame between takes their shares, so their stretches'
-edges are exact to a frame), gamut read from a table (:class:`GamutTable`) rather than
-computed. Reading scattered samples of the chroma planes costs cache misses more than
-arithmetic: it was two thirds of the detector's time. The grids' rows and columns start one
-sample further each time, so a thin line (ringing at an edge, a caption's outline) is seen on
-some frames only and cannot make a stretch, while an area of 1% or more is seen on every
-frame. Publishes the per-second minimum and maximum
-luma (0–1 of the code range).
+Cheap by design. One frame in ``JUDGE_EVERY`` (4) is judged; the frames between take the
+verdict of the judged frames on both sides when those agree, and are judged too, to place the
+edge on its frame, when they differ (so a stretch's edges are exact; an excursion shorter than
+4 frames between two legal ones is not seen, and could not make a stretch anyway). On a judged
+frame, the luma counts run on about 16 000 samples of the frame's shared subsample (every n-th
+row and column) counted by OpenCV's histogram; chroma and gamut on a 64×36-sample grid of the
+chroma planes, gamut read from a table (:class:`GamutTable`) rather than computed. Reading
+scattered samples of the chroma planes costs cache misses more than arithmetic. The samples'
+rows and columns start one sample further on each judged frame, so a thin line (ringing at an
+edge, a caption's outline) is seen on some frames only and cannot make a stretch, while an
+area of 1% or more is seen on every frame.
+
+Publishes the per-second minimum and maximum luma (0–1 of the code range) of the judged
+frames.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
+import cv2
 import numpy as np
 
 from ..model import Needs, StreamInfo, VideoFrame
 from .base import Metric, ParamsBase, VideoDetector, param, severity_param
 from .intervals import Interval, RunTracker
 
+# luma samples counted per frame: 1% of the picture (R 103's area) is 160 of them, a share
+# known to ±0.1% of the picture
+LUMA_SAMPLES = 16_000
 GRID = (36, 64)  # chroma and gamut samples per frame (rows, columns)
-# chroma and gamut are read on every COLOUR_EVERY-th frame; the frames between take their shares
-COLOUR_EVERY = 2
+# every JUDGE_EVERY-th frame is judged; the frames between take the verdict of the judged frames
+# on both sides when those agree, and are judged themselves to place the edge when they differ
+# (at most JUDGE_EVERY - 1 frames held): a stretch of min_duration_s holds 6 judged frames at
+# 25 fps and 1 s, and its edges are exact
+JUDGE_EVERY = 4
 # Y′CbCr → R′G′B′ (normalised: Y 0…1, Cb/Cr −0.5…0.5): rows R, G, B; columns Y, Cb, Cr
 MATRICES = {
     "bt709": np.array([[1.0, 0.0, 1.5748], [1.0, -0.1873, -0.4681], [1.0, 1.8556, 0.0]]),
@@ -118,6 +131,26 @@ def outside_count(counts: np.ndarray, low: float, high: float) -> int:
     below = max(0, math.ceil(low))  # codes < low
     above = max(0, math.floor(high) + 1)  # codes > high
     return int(counts[:below].sum()) + int(counts[above:].sum())
+
+
+def luma_sample(small: np.ndarray, index: int) -> np.ndarray:
+    """About :data:`LUMA_SAMPLES` samples of the frame's shared subsample ``small``: every
+    n-th row and column, starting one sample further on each frame (``index``), so that over
+    n² frames every sample is read once."""
+    n = max(1, int(math.sqrt(small.size / LUMA_SAMPLES)))
+    oy, ox = divmod(index % (n * n), n)
+    y = small[oy::n, ox::n]
+    return y if y.size else small  # a picture one sample high or wide
+
+
+def code_histogram(samples: np.ndarray, code_max: int) -> np.ndarray:
+    """Samples per code value, 0…``code_max`` (int64). 8-bit samples go through OpenCV's
+    calcHist, four times faster than ``np.bincount`` (which first widens every sample to
+    64 bits); deeper samples through ``np.bincount``."""
+    if samples.dtype == np.uint8:
+        hist = cv2.calcHist([np.ascontiguousarray(samples)], [0], None, [256], [0, 256])
+        return hist.ravel().astype(np.int64)
+    return np.bincount(samples.ravel(), minlength=code_max + 1)
 
 
 def luma_at_chroma(
@@ -199,11 +232,38 @@ class GamutTable:
         return int(np.count_nonzero(self.table[index]))
 
 
+class Verdict(NamedTuple):
+    """One frame's levels."""
+
+    bad: bool  # out of range (luma, chroma or gamut) on more than its area
+    worst: float  # the largest share of the picture outside (0 when not bad)
+    what: str  # luma, chroma or RGB gamut ("" when not bad)
+    full: bool  # luma widely below black and above white: full-range content
+
+
 @dataclass(frozen=True)
 class _Tables:
     key: tuple[int, int, int, str]  # black, white, code maximum, matrix
     chroma: np.ndarray  # per chroma code: outside 16…240 (scaled) by more than the margin
     gamut: GamutTable
+
+
+@functools.lru_cache(maxsize=4)
+def colour_tables(
+    key: tuple[int, int, int, str], chroma_margin: float, gamut_margin: float
+) -> _Tables:
+    """The chroma and gamut tables of ``key`` (black, white, code maximum, matrix), built once
+    per worker (the gamut table takes 30–60 ms; a batch's files mostly share one key) and
+    read-only."""
+    black, white, code_max, matrix = key
+    scale = (code_max + 1) / 256
+    margin = chroma_margin * 224 * scale
+    codes = np.arange(code_max + 1)
+    chroma = (codes < 16 * scale - margin) | (codes > 240 * scale + margin)
+    gamut = GamutTable(black, white, code_max, MATRICES[matrix], gamut_margin)
+    chroma.flags.writeable = False
+    gamut.table.flags.writeable = False
+    return _Tables(key, chroma, gamut)
 
 
 class LevelsDetector(VideoDetector[LevelsParams]):
@@ -230,58 +290,76 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         self._span = (0.0, 0.0)
         self._runs: list[Interval] = []
         self._tables: _Tables | None = None
-        self._colour: tuple[float, float] | None = None  # the last chroma and gamut shares
+        self._held: list[VideoFrame] = []  # frames since the last judged one, not yet judged
+        self._verdict: Verdict | None = None  # the last judged frame's
+        self._judged = 0  # frames judged
 
     def needs(self) -> Needs:
         return Needs(chroma=True)
 
     def update(self, frame: VideoFrame) -> None:
+        if self._frames == 0:
+            self._span = (frame.t_s, frame.end_s)
+        self._span = (self._span[0], frame.end_s)
+        self._frames += 1
+        self._held.append(frame)
+        if frame.index % JUDGE_EVERY and len(self._held) < JUDGE_EVERY:
+            return
+        self._judge_held()
+
+    def _judge_held(self) -> None:
+        """Judge the newest held frame; where its verdict differs from the last one, judge the
+        frames held since, to place the edge on its frame; hand them all to the tracker."""
+        held, self._held = self._held, []
+        verdict = self._judge(held[-1], publish=True)
+        if self._verdict is not None and verdict.bad == self._verdict.bad:
+            verdicts = [verdict] * len(held)  # same on both sides: the frames between too
+        else:
+            verdicts = [*(self._judge(f) for f in held[:-1]), verdict]
+        self._verdict = verdict
+        for f, v in zip(held, verdicts, strict=True):
+            self._full_frames += v.full
+            counts_of = {v.what: 1} if v.bad else None
+            self.track(self.tracker.update(v.bad, f.t_s, f.index, v.worst, counts=counts_of))
+
+    def _judge(self, frame: VideoFrame, publish: bool = False) -> Verdict:
+        """One frame's verdict; ``publish``: put its lowest and highest luma into its
+        features (metrics)."""
         p = self.params
         black, white, code_max = frame.black_level, frame.white_level, frame.code_max
         nominal = white - black
         limited = nominal < code_max * 0.9
         self._flag = "limited" if limited else "full"
-        if self._frames == 0:
-            self._span = (frame.t_s, frame.end_s)
-        self._span = (self._span[0], frame.end_s)
-        self._frames += 1
-        phase = frame.index % 2
-        y = frame.small[phase::2, phase::2]
-        if y.size == 0:  # a picture one sample high or wide
-            y = frame.small
+        self._judged += 1
+        y = luma_sample(frame.small, self._judged)
         # one pass over the samples (their histogram); min, max and the counts outside the
         # ranges are read from its bins
-        counts = np.bincount(y.ravel(), minlength=code_max + 1)
-        present = np.flatnonzero(counts)
-        frame.features["luma_min"] = float(present[0]) / code_max
-        frame.features["luma_max"] = float(present[-1]) / code_max
+        counts = code_histogram(y, code_max)
+        if publish:
+            present = np.flatnonzero(counts)
+            frame.features["luma_min"] = float(present[0]) / code_max
+            frame.features["luma_max"] = float(present[-1]) / code_max
         if self._histogram is None or self._histogram.size != counts.size:
             self._histogram = counts
         else:
             self._histogram += counts
         if not limited:  # R 103's ranges are those of limited-range signals
-            self.track(self.tracker.update(False, frame.t_s, frame.index, 0.0))
-            return
+            return Verdict(False, 0.0, "", False)
         under, over = int(counts[:black].sum()), int(counts[white + 1 :].sum())
-        if min(under, over) / y.size >= p.range_area / 2:
-            self._full_frames += 1
+        full = min(under, over) / y.size >= p.range_area / 2
         low, high = black + p.luma_low * nominal, black + p.luma_high * nominal
         worst, what = outside_count(counts, low, high) / y.size, "luma"
         if worst <= p.max_area:
             worst, what = 0.0, ""
         if frame.chroma is not None:
-            if frame.index % COLOUR_EVERY == 0 or self._colour is None:
-                self._colour = self._colour_shares(frame)
-            chroma_share, gamut_share = self._colour
+            chroma_share, gamut_share = self._colour_shares(frame)
             for share, name, area in (
                 (chroma_share, "chroma", p.max_area),
                 (gamut_share, "RGB gamut", p.gamut_area),
             ):
                 if share > area and share > worst:
                     worst, what = share, name
-        bad = bool(what)
-        counts_of = {what: 1} if bad else None
-        self.track(self.tracker.update(bad, frame.t_s, frame.index, worst, counts=counts_of))
+        return Verdict(bool(what), worst, what, full)
 
     def _colour_shares(self, frame: VideoFrame) -> tuple[float, float]:
         """(share of chroma samples outside, share outside the RGB gamut) on the grid, whose
@@ -289,7 +367,7 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         assert frame.chroma is not None
         u, v = frame.chroma
         sy, sx = max(1, u.shape[0] // GRID[0]), max(1, u.shape[1] // GRID[1])
-        k = frame.index // COLOUR_EVERY
+        k = self._judged
         oy, ox = k % sy, k % sx
         cb, cr = u[oy::sy, ox::sx], v[oy::sy, ox::sx]
         ys = luma_at_chroma(frame.luma, u.shape, oy, ox, sy, sx)
@@ -300,17 +378,13 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         return chroma_bad / cb.size, tables.gamut.outside_count(ys, cb, cr) / cb.size
 
     def _tables_for(self, frame: VideoFrame) -> _Tables:
-        """The chroma and gamut tables for the frame's levels and matrix, built on first use
-        (and again if a stream changes its bit depth midway)."""
+        """The chroma and gamut tables for the frame's levels and matrix (again if a stream
+        changes its bit depth midway)."""
         matrix = self.stream.rgb_matrix(frame.size[0])
         key = (frame.black_level, frame.white_level, frame.code_max, matrix)
         if self._tables is None or self._tables.key != key:
-            p, scale = self.params, (frame.code_max + 1) / 256
-            margin = p.chroma_margin * 224 * scale
-            codes = np.arange(frame.code_max + 1)
-            chroma = (codes < 16 * scale - margin) | (codes > 240 * scale + margin)
-            gamut = GamutTable(*key[:3], MATRICES[matrix], p.gamut_margin)
-            self._tables = _Tables(key, chroma, gamut)
+            p = self.params
+            self._tables = colour_tables(key, p.chroma_margin, p.gamut_margin)
         return self._tables
 
     def on_run(self, run: Interval) -> None:
@@ -327,8 +401,10 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         )
 
     def close(self, end_s: float) -> None:
+        if self._held:
+            self._judge_held()
         super().close(end_s)
-        if not self._frames or self._histogram is None:
+        if not self._judged or self._histogram is None:
             return
         start, end = self._span
         full_content = self._flag == "limited" and self._full_frames >= 0.5 * self._frames
