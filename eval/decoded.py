@@ -11,8 +11,10 @@ For each freeze finding that no freeze truth overlaps, the pictures of its span 
 either side) are decoded from the written file and judged by FFmpeg's freezedetect rule, the
 industry's reference and none of streamcheck's code: n = −60 dB (the mean absolute difference
 over all samples of the three planes, against the first picture of the candidate freeze, at
-most 0.001 of the code range), d = 2 s. Where that finds a freeze covering at least half of
-the finding, an ambiguous truth event (``note``: codec-made freeze) is added over it.
+most 0.001 of the code range), d = 2 s, d taken within the scorer's matching tolerance (0.5
+s: a decoded still of 1.96 s and a finding of 2.04 s are the same event, as they would be
+matched). Where that finds a freeze covering at least half of the finding, an ambiguous truth
+event (``note``: codec-made freeze) is added over it.
 Decoding only the spans of such findings keeps this cheap; it does not change the corpus
 (nor its digest).
 """
@@ -31,11 +33,12 @@ PAD_S = 1.0  # decoded before and after a finding, so a freeze's reference pictu
 
 FREEZE_NOISE = 0.001  # freezedetect n=-60dB: mean absolute difference, share of the range
 FREEZE_MIN_S = 2.0  # freezedetect d=2
+STILL_MIN_S = FREEZE_MIN_S - S.TOLERANCE_S  # ... within the scorer's matching tolerance
 
 
 def decoded_freezes(path: Path, start_s: float, end_s: float) -> list[tuple[float, float]]:
-    """freezedetect's freezes (n=−60 dB, d=2) on the decoded pictures of [start_s − 1 s,
-    end_s + 1 s)."""
+    """freezedetect's freezes (n=−60 dB, d=2 within 0.5 s) on the decoded pictures of
+    [start_s − 1 s, end_s + 1 s)."""
     out: list[tuple[float, float]] = []
     with av.open(str(path)) as c:
         if not c.streams.video:
@@ -55,11 +58,11 @@ def decoded_freezes(path: Path, start_s: float, end_s: float) -> list[tuple[floa
             planes = frame.to_ndarray(format="yuv420p").astype(np.int16)
             same = ref is not None and float(np.abs(planes - ref).mean()) / 255 <= FREEZE_NOISE
             if not same:
-                if ref is not None and t - ref_t >= FREEZE_MIN_S:
+                if ref is not None and t - ref_t >= STILL_MIN_S:
                     out.append((ref_t, t))
                 ref, ref_t = planes, t
             last_t = t
-        if ref is not None and last_t - ref_t >= FREEZE_MIN_S:
+        if ref is not None and last_t - ref_t >= STILL_MIN_S:
             out.append((ref_t, last_t))
     return out
 

@@ -29,6 +29,12 @@ def test_freezes_on_the_decoded_pictures(tmp_path: Path):
     assert a == pytest.approx(3.0, abs=0.05) and b == pytest.approx(6.0, abs=0.05)
     moving = clip(tmp_path, "moving", duration_s=8.0)
     assert decoded_freezes(moving, 3.0, 6.0) == []
+    # freezedetect's d = 2 s, within the scorer's 0.5 s matching tolerance
+    short = clip(tmp_path, "short", Defect("freeze", 3.0, 4.7), duration_s=8.0)
+    ((a, b),) = decoded_freezes(short, 3.0, 5.0)
+    assert b - a == pytest.approx(1.7, abs=0.05)
+    shorter = clip(tmp_path, "shorter", Defect("freeze", 3.0, 4.3), duration_s=8.0)
+    assert decoded_freezes(shorter, 3.0, 5.0) == []
 
 
 def test_a_freeze_finding_on_pictures_the_codec_repeats_is_ambiguous(tmp_path: Path):
