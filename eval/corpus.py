@@ -1789,7 +1789,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append")
     a = ap.parse_args(argv)
     for p, t in build(a.out, a.subset, jobs=a.jobs, only=a.only):
-        print(p.name, len(t["defects"]), "events", *t["notes"], sep="  ")
+        print(p.name, len(t["defects"]), "events", *t.get("notes", []), sep="  ")
     return 0
 
 
