@@ -906,40 +906,6 @@ def test_freeze_a_slow_drift_is_not_frozen():
     assert len(_freeze_run([base, *[_nudged(base, 600)] * 23])) == 1
 
 
-def _frames_with_keys(pictures, keys):
-    return [vframe(i, y, key_frame=i in keys) for i, y in enumerate(pictures)]
-
-
-def test_freeze_survives_the_encoders_refresh_of_a_held_picture():
-    """An encoder re-codes a held picture at its keyframe (HEVC's open GOPs: the picture shown
-    just before it too): the block means step by 0.3–0.4 code values at once, past ``noise``
-    from the reference. Inside a freeze that step is compared with the frame before it."""
-    base = texture(4)
-    refreshed = _nudged(base, 1500)  # block means + 0.37 code values
-    pictures = [texture(0), *[base] * 12, *[refreshed] * 12]  # held from frame 1 to the end
-    det = FreezeDetector(FreezeParams(), VIDEO)
-    (ev,) = run_video(det, _frames_with_keys(pictures, {0, 13}))
-    assert (ev.frame_start, ev.frame_end) == (1, 25)
-    # the step on the picture before the keyframe (a leading picture), and the keyframe's own
-    again = _nudged(base, 3000)
-    pictures = [texture(0), *[base] * 11, refreshed, *[again] * 12]
-    det = FreezeDetector(FreezeParams(), VIDEO)
-    (ev,) = run_video(det, _frames_with_keys(pictures, {0, 13}))
-    assert (ev.frame_start, ev.frame_end) == (1, 25)
-    # not a keyframe, and the picture before it did not repeat its predecessor (it moved by
-    # 0.07 code values): the step ends the freeze, and neither half lasts 2 s
-    pictures = [texture(0), *[base] * 11, _nudged(base, 300), *[_nudged(base, 1800)] * 12]
-    det = FreezeDetector(FreezeParams(), VIDEO)
-    assert run_video(det, _frames_with_keys(pictures, {0})) == []
-
-
-def test_freeze_a_slow_fade_is_not_a_chain_of_refreshes():
-    """Steps as large as a refresh on every frame, none after a repeated picture, are a
-    live picture (a slow fade): no freeze."""
-    base = texture(4)
-    assert _freeze_run([_nudged(base, 800 * k) for k in range(24)]) == []
-
-
 def test_freeze_at_exactly_the_noise_level():
     ref = texture(3)
     other = _nudged(ref, 1000)

@@ -28,12 +28,6 @@ re-quantise the detail. A frame is the same picture when all of these hold:
   reference's. Chroma is read only when the luma says frozen, so moving pictures pay nothing
   for it (a colour change between the reference and the next frame alone goes unseen).
 
-An encoder's refresh of a held picture (at a keyframe; with HEVC's open GOPs on the picture
-shown just before it too) steps its block means by 0.3–0.4 code values at once, past
-``noise`` from the reference: inside a freeze, such a frame (a keyframe, or a step right after
-a picture that repeated) is compared with the frame before it, at twice the tolerances, and
-becomes the reference; the freeze goes on (:data:`REFRESH_FACTOR`).
-
 Real motion, even a pan of half a pixel per frame, moves block means by several code values,
 and sensor noise that survives coding (σ of a few codes) by 0.3 to 0.75, so neither is taken
 for a freeze.
@@ -56,18 +50,6 @@ from .planes import BLOCK, block_means
 # at most (luma: 0.2 and 1.0), while colour changes that keep a picture live (a colour wash,
 # FATE's mptestsrc stretch) move them by tens of code values within a fifth of a second
 CHROMA_FACTOR = 4.0
-# A held picture is re-coded by the encoder's refresh: at a keyframe, and with HEVC's open GOPs
-# on the picture shown just before it too. Its block means step by 0.30-0.41 code values in one
-# frame (the eval corpus's slideshows: H.264 and HEVC, 640×360), past ``noise`` (0.255) against
-# the freeze's reference, after a picture repeated exactly. Inside a freeze, such a frame is
-# compared with the frame before it, with REFRESH_FACTOR times the tolerances, and becomes the
-# reference: a keyframe, or a step of at least JUMP_STEP × noise (a refresh) right after a
-# frame that repeated its predecessor within HELD_STEP × noise. Live pictures that drift slowly
-# (a dim scene's faint motion: 0.004-0.06 code values a frame, never a repeat followed by a
-# jump) still end the freeze when the drift from the reference passes ``noise``.
-REFRESH_FACTOR = 2.0
-JUMP_STEP = 0.5
-HELD_STEP = 0.1
 
 
 @dataclass(frozen=True)
@@ -107,8 +89,6 @@ class FreezeDetector(VideoDetector[FreezeParams]):
         self._ref_index = 0
         # the colour of the first frame found like the reference (block means, active area)
         self._ref_chroma: list[np.ndarray] | None = None
-        self._prev: np.ndarray | None = None  # the previous frame's block means
-        self._held = False  # the previous frame repeated its predecessor (within HELD_STEP)
 
     def needs(self) -> Needs:
         return Needs(blocks=True, bars=True, chroma=True)
@@ -128,20 +108,8 @@ class FreezeDetector(VideoDetector[FreezeParams]):
         means = frame.blocks if frame.blocks is not None else block_means(frame.small)
         per_sample = frame.step * frame.scale
         means = _active(means, frame.bars, per_sample)
-        ref, prev, self._prev = self._ref, self._prev, means
+        ref = self._ref
         frozen = ref is not None and self._same(means, ref, frame.code_max)
-        held, self._held = self._held, False
-        refresh = False
-        if prev is not None and prev.shape == means.shape and means.size:
-            step = float(cv2.absdiff(means, prev).mean()) / frame.code_max
-            self._held = step <= HELD_STEP * self.params.noise
-            refresh = (
-                not frozen
-                and self.tracker.active
-                and (frame.key_frame or (held and step >= JUMP_STEP * self.params.noise))
-                and self._same(means, prev, frame.code_max, REFRESH_FACTOR)
-            )
-        frozen = frozen or refresh
         if frozen and frame.chroma is not None:
             chroma = _chroma_means(self._chroma_small(frame), frame.bars, per_sample)
             if self._ref_chroma is None:  # the first frame like the reference: colour from here
@@ -151,10 +119,6 @@ class FreezeDetector(VideoDetector[FreezeParams]):
                     self._same(c, r, frame.code_max, CHROMA_FACTOR)
                     for c, r in zip(chroma, self._ref_chroma, strict=True)
                 )
-                if frozen and refresh:
-                    self._ref_chroma = chroma
-        if frozen and refresh:
-            self._ref = means  # the picture as coded now; the freeze still starts where it did
         if frozen:
             if not self.tracker.active:  # the freeze began at the reference frame
                 self.track(self.tracker.update(True, self._ref_t, self._ref_index))
