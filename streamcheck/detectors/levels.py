@@ -21,20 +21,21 @@ goes below 16 nor above 235 (8-bit codes; scaled at 10 bit) while reaching near 
 limited-range content (it will look washed out). Excursions of a limited-range master
 (superwhites, undershoot) stay stretches of illegal levels.
 
-Cheap by design. One frame in ``JUDGE_EVERY`` (4) is judged; the frames between take the
-verdict of the judged frames on both sides when those agree, and are judged too, to place the
-edge on its frame, when they differ (so a stretch's edges are exact; an excursion shorter than
-4 frames between two legal ones is not seen, and could not make a stretch anyway). On a judged
-frame, the luma counts run on about 16 000 samples of the frame's shared subsample (every n-th
-row and column) counted by OpenCV's histogram; chroma and gamut on a 64×36-sample grid of the
-chroma planes, gamut read from a table (:class:`GamutTable`) rather than computed. Reading
-scattered samples of the chroma planes costs cache misses more than arithmetic. The samples'
-rows and columns start one sample further on each judged frame, so a thin line (ringing at an
-edge, a caption's outline) is seen on some frames only and cannot make a stretch, while an
-area of 1% or more is seen on every frame.
+Cheap by design. The luma of every frame is counted: about 16 000 samples of the frame's
+shared subsample (every n-th row and column, starting one sample further on each frame), in
+one histogram (OpenCV's, at 8 bit), from which its extremes, the stream's histogram, the
+full-range test and its share outside are read. Colour costs more: reading scattered samples
+of the chroma planes costs cache misses more than arithmetic. It is judged on one frame in
+``JUDGE_EVERY`` (4), on a 64×36-sample grid of the chroma planes, gamut read from a table
+(:class:`GamutTable`) rather than computed. The frames between take the verdict of the judged
+frames on both sides when those agree, and are judged too, to place the edge on its frame,
+when they differ (so a stretch's edges are exact; an excursion shorter than 4 frames between
+two legal ones is not seen, and could not make a stretch anyway). The grid's rows and columns
+start one sample further on each judged frame, so a thin line (ringing at an edge, a
+caption's outline) is seen on some frames only and cannot make a stretch, while an area of 1%
+or more is seen on every frame.
 
-Publishes the per-second minimum and maximum luma (0–1 of the code range) of the judged
-frames.
+Publishes the per-second minimum and maximum luma (0–1 of the code range).
 """
 
 from __future__ import annotations
@@ -55,10 +56,10 @@ from .intervals import Interval, RunTracker
 # known to ±0.1% of the picture
 LUMA_SAMPLES = 16_000
 GRID = (36, 64)  # chroma and gamut samples per frame (rows, columns)
-# every JUDGE_EVERY-th frame is judged; the frames between take the verdict of the judged frames
-# on both sides when those agree, and are judged themselves to place the edge when they differ
-# (at most JUDGE_EVERY - 1 frames held): a stretch of min_duration_s holds 6 judged frames at
-# 25 fps and 1 s, and its edges are exact
+# colour: every JUDGE_EVERY-th frame is judged; the frames between take the verdict of the
+# judged frames on both sides when those agree, and are judged themselves to place the edge
+# when they differ (at most JUDGE_EVERY - 1 frames held): a stretch of min_duration_s holds 6
+# judged frames at 25 fps and 1 s, and its edges are exact
 JUDGE_EVERY = 4
 # Y′CbCr → R′G′B′ (normalised: Y 0…1, Cb/Cr −0.5…0.5): rows R, G, B; columns Y, Cb, Cr
 MATRICES = {
@@ -238,7 +239,6 @@ class Verdict(NamedTuple):
     bad: bool  # out of range (luma, chroma or gamut) on more than its area
     worst: float  # the largest share of the picture outside (0 when not bad)
     what: str  # luma, chroma or RGB gamut ("" when not bad)
-    full: bool  # luma widely below black and above white: full-range content
 
 
 @dataclass(frozen=True)
@@ -290,9 +290,10 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         self._span = (0.0, 0.0)
         self._runs: list[Interval] = []
         self._tables: _Tables | None = None
-        self._held: list[VideoFrame] = []  # frames since the last judged one, not yet judged
+        # frames since the last judged one, not yet judged, with their luma's share outside
+        self._held: list[tuple[VideoFrame, float]] = []
         self._verdict: Verdict | None = None  # the last judged frame's
-        self._judged = 0  # frames judged
+        self._judged = 0  # frames judged (their count moves the colour grid)
 
     def needs(self) -> Needs:
         return Needs(chroma=True)
@@ -302,55 +303,61 @@ class LevelsDetector(VideoDetector[LevelsParams]):
             self._span = (frame.t_s, frame.end_s)
         self._span = (self._span[0], frame.end_s)
         self._frames += 1
-        self._held.append(frame)
+        self._held.append((frame, self._luma(frame)))
         if frame.index % JUDGE_EVERY and len(self._held) < JUDGE_EVERY:
             return
         self._judge_held()
 
-    def _judge_held(self) -> None:
-        """Judge the newest held frame; where its verdict differs from the last one, judge the
-        frames held since, to place the edge on its frame; hand them all to the tracker."""
-        held, self._held = self._held, []
-        verdict = self._judge(held[-1], publish=True)
-        if self._verdict is not None and verdict.bad == self._verdict.bad:
-            verdicts = [verdict] * len(held)  # same on both sides: the frames between too
-        else:
-            verdicts = [*(self._judge(f) for f in held[:-1]), verdict]
-        self._verdict = verdict
-        for f, v in zip(held, verdicts, strict=True):
-            self._full_frames += v.full
-            counts_of = {v.what: 1} if v.bad else None
-            self.track(self.tracker.update(v.bad, f.t_s, f.index, v.worst, counts=counts_of))
-
-    def _judge(self, frame: VideoFrame, publish: bool = False) -> Verdict:
-        """One frame's verdict; ``publish``: put its lowest and highest luma into its
-        features (metrics)."""
+    def _luma(self, frame: VideoFrame) -> float:
+        """Every frame's luma, from one histogram of its sample: its lowest and highest code
+        into its features (metrics), the stream's histogram, whether it holds full-range
+        content; returns the share of its luma outside R 103's range (0 within ``max_area``
+        or in a full-range stream)."""
         p = self.params
         black, white, code_max = frame.black_level, frame.white_level, frame.code_max
         nominal = white - black
         limited = nominal < code_max * 0.9
         self._flag = "limited" if limited else "full"
-        self._judged += 1
-        y = luma_sample(frame.small, self._judged)
-        # one pass over the samples (their histogram); min, max and the counts outside the
-        # ranges are read from its bins
+        y = luma_sample(frame.small, frame.index)
         counts = code_histogram(y, code_max)
-        if publish:
-            present = np.flatnonzero(counts)
-            frame.features["luma_min"] = float(present[0]) / code_max
-            frame.features["luma_max"] = float(present[-1]) / code_max
+        present = np.flatnonzero(counts)
+        frame.features["luma_min"] = float(present[0]) / code_max
+        frame.features["luma_max"] = float(present[-1]) / code_max
         if self._histogram is None or self._histogram.size != counts.size:
             self._histogram = counts
         else:
             self._histogram += counts
         if not limited:  # R 103's ranges are those of limited-range signals
-            return Verdict(False, 0.0, "", False)
+            return 0.0
         under, over = int(counts[:black].sum()), int(counts[white + 1 :].sum())
-        full = min(under, over) / y.size >= p.range_area / 2
+        if min(under, over) / y.size >= p.range_area / 2:
+            self._full_frames += 1
         low, high = black + p.luma_low * nominal, black + p.luma_high * nominal
-        worst, what = outside_count(counts, low, high) / y.size, "luma"
-        if worst <= p.max_area:
-            worst, what = 0.0, ""
+        share = outside_count(counts, low, high) / y.size
+        return share if share > p.max_area else 0.0
+
+    def _judge_held(self) -> None:
+        """Judge the newest held frame; where its verdict differs from the last one, judge the
+        frames held since, to place the edge on its frame; hand them all to the tracker."""
+        held, self._held = self._held, []
+        verdict = self._judge(*held[-1])
+        if self._verdict is not None and verdict.bad == self._verdict.bad:
+            verdicts = [verdict] * len(held)  # same on both sides: the frames between too
+        else:
+            verdicts = [*(self._judge(f, luma) for f, luma in held[:-1]), verdict]
+        self._verdict = verdict
+        for (f, _), v in zip(held, verdicts, strict=True):
+            counts_of = {v.what: 1} if v.bad else None
+            self.track(self.tracker.update(v.bad, f.t_s, f.index, v.worst, counts=counts_of))
+
+    def _judge(self, frame: VideoFrame, luma_share: float) -> Verdict:
+        """One frame's verdict: its luma's share outside (:meth:`_luma`), its chroma's and
+        its colours' (the RGB gamut)."""
+        if self._flag != "limited":
+            return Verdict(False, 0.0, "")
+        p = self.params
+        self._judged += 1
+        worst, what = luma_share, "luma" if luma_share else ""
         if frame.chroma is not None:
             chroma_share, gamut_share = self._colour_shares(frame)
             for share, name, area in (
@@ -359,7 +366,7 @@ class LevelsDetector(VideoDetector[LevelsParams]):
             ):
                 if share > area and share > worst:
                     worst, what = share, name
-        return Verdict(bool(what), worst, what, full)
+        return Verdict(bool(what), worst, what)
 
     def _colour_shares(self, frame: VideoFrame) -> tuple[float, float]:
         """(share of chroma samples outside, share outside the RGB gamut) on the grid, whose
@@ -404,7 +411,7 @@ class LevelsDetector(VideoDetector[LevelsParams]):
         if self._held:
             self._judge_held()
         super().close(end_s)
-        if not self._judged or self._histogram is None:
+        if not self._frames or self._histogram is None:
             return
         start, end = self._span
         full_content = self._flag == "limited" and self._full_frames >= 0.5 * self._frames
