@@ -533,10 +533,11 @@ def damage_file(
                 "note": f"{how} at {hit['t']:.3f} s",
             }
         )
-    clean = {id(e): _lumas(path, e["start_s"] + origin, e["end_s"] + origin) for e in truth}
+    spans = [(e["start_s"] + origin, e["end_s"] + origin) for e in truth]
+    clean = _lumas(path, spans)
     path.write_bytes(bytes(data))
-    for e in truth:
-        psnr = _worst_psnr(clean[id(e)], _lumas(path, e["start_s"] + origin, e["end_s"] + origin))
+    for e, before, after in zip(truth, clean, _lumas(path, spans), strict=True):
+        psnr = _worst_psnr(before, after)
         e["note"] += f"; worst PSNR {psnr:.1f} dB against the undamaged file"
         if psnr >= INVISIBLE_PSNR_DB:
             # zeroed or random slice data that decodes as "skip" copies the reference: the
@@ -562,14 +563,16 @@ def decode_tolerant(c: Any, stream: Any) -> Iterator[Any]:
             continue
 
 
-def _lumas(path: Path, t0: float, t1: float) -> dict[float, np.ndarray]:
-    """Luma of the pictures of ``path`` presented in [t0, t1) (container times, s)."""
-    out: dict[float, np.ndarray] = {}
+def _lumas(path: Path, spans: list[tuple[float, float]]) -> list[dict[float, np.ndarray]]:
+    """Per span [t0, t1) (container times, s): the luma of the pictures of ``path``
+    presented in it, in one decode of the file."""
+    out: list[dict[float, np.ndarray]] = [{} for _ in spans]
     with av.open(str(path)) as c:
         for fr in decode_tolerant(c, c.streams.video[0]):
             t = fr.time
-            if t is not None and t0 - 1e-3 <= t < t1 - 1e-3:
-                out[round(float(t), 4)] = fr.to_ndarray(format="gray")
+            for (t0, t1), got in zip(spans, out, strict=True):
+                if t is not None and t0 - 1e-3 <= t < t1 - 1e-3:
+                    got[round(float(t), 4)] = fr.to_ndarray(format="gray")
     return out
 
 
