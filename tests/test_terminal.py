@@ -153,8 +153,8 @@ def test_help_lists_completion_options():
 
 @pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
 def test_bash_completion_installs_and_completes(tmp_path: Path):
-    """``streamcheck --install-completion bash`` writes a script that a real bash sources,
-    and which then completes subcommands and option values."""
+    """``streamcheck --install-completion``, typed in bash, writes a script that a real bash
+    sources, and which then completes subcommands and option values."""
     assert STREAMCHECK.exists()
     env = {
         **os.environ,
@@ -162,8 +162,10 @@ def test_bash_completion_installs_and_completes(tmp_path: Path):
         "SHELL": "/bin/bash",
         "PATH": f"{STREAMCHECK.parent}{os.pathsep}{os.environ['PATH']}",
     }
+    # typer finds the shell in the process tree (shellingham), as when a user types it in
+    # bash: run it from one, so that the test does not depend on what started pytest
     inst = subprocess.run(
-        [str(STREAMCHECK), "--install-completion", "bash"],
+        ["bash", "--norc", "-c", f"{STREAMCHECK} --install-completion"],
         capture_output=True,
         text=True,
         env=env,

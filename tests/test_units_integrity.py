@@ -6,7 +6,7 @@ import av.logging
 import numpy as np
 import pytest
 
-from streamcheck.decode.anomalies import DropTracker, LogTap
+from streamcheck.decode.anomalies import DecodeOrder, DropTracker, LogTap
 from streamcheck.detectors.blockiness import blockiness_score
 from streamcheck.detectors.decode_error import DecodeErrorDetector, DecodeErrorParams
 from streamcheck.detectors.file_level import (
@@ -204,6 +204,19 @@ def test_drop_tracker():
     assert drops.frame(0.0, 0.02) == (0, None)
     assert drops.frame(0.12, 0.02) == (2, 0.04)
     assert drops.reliable
+
+
+def test_decode_order_finds_the_b_pictures_a_damaged_reference_spoils():
+    """I P B B P B B in decode order (presentation 0, 0.12, 0.04, 0.08, 0.24, 0.16, 0.20): a
+    damaged P shown at 0.12 spoils the B-pictures decoded after it, shown from 0.04."""
+    order = DecodeOrder()
+    for t in (0.0, 0.12, 0.04, 0.08, 0.24, 0.16, 0.20):
+        order.packet(t)
+    assert order.shown_before(0.12, 0.02) == pytest.approx(0.04)
+    assert order.shown_before(0.24, 0.02) == pytest.approx(0.16)
+    assert order.shown_before(0.20, 0.02) is None  # nothing decoded after it
+    assert order.shown_before(0.0, 0.02) is None  # decoded after it, but all shown later
+    assert order.shown_before(1.0, 0.02) is None  # not among the remembered packets
 
 
 def test_log_tap_keeps_errors_and_the_warnings_that_mean_damage():

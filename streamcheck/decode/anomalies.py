@@ -11,12 +11,16 @@ pictures that come out.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from typing import Any
 
 import av
 import av.logging
 
 MAX_MESSAGES = 5  # error lines kept per stream as evidence
+# video packets remembered in decode order: more than any decoder's reordering delay (H.264
+# and HEVC allow 16 pictures)
+DECODE_ORDER_PACKETS = 32
 
 # Warning-level lines that still mean damage: FFmpeg's HEVC decoder reports a slice it had to
 # throw away (invalid data) only as a warning, and conceals the picture silently; a TS
@@ -99,3 +103,26 @@ class DropTracker:
         """False when most packets never matched a picture: the decoder does not carry packet
         times through (then drops cannot be told from that)."""
         return self._packets == 0 or self._dropped <= 0.5 * self._packets
+
+
+class DecodeOrder:
+    """The presentation times of the last :data:`DECODE_ORDER_PACKETS` video packets, in the
+    order they were decoded. A damaged reference picture spoils the B-pictures decoded after
+    it, and those are shown *before* it: the decoder flags (or logs for) the damaged picture
+    only, which comes out after them. :meth:`shown_before` says where its damage shows first."""
+
+    def __init__(self) -> None:
+        self._times: deque[float] = deque(maxlen=DECODE_ORDER_PACKETS)
+
+    def packet(self, t_s: float | None) -> None:
+        if t_s is not None:
+            self._times.append(t_s)
+
+    def shown_before(self, t_s: float, tolerance_s: float) -> float | None:
+        """The earliest presentation time, before ``t_s``, of the packets decoded after the
+        one shown at ``t_s`` (within ``tolerance_s``); None when there is none."""
+        times = list(self._times)
+        at = next((k for k, t in enumerate(times) if abs(t - t_s) <= tolerance_s), None)
+        if at is None:
+            return None
+        return min((t for t in times[at + 1 :] if t < t_s - tolerance_s), default=None)

@@ -17,7 +17,7 @@ import av
 import numpy as np
 
 from ..model import AudioBlock, StreamFacts, VideoFrame
-from .anomalies import MAX_MESSAGES, DropTracker, LogTap
+from .anomalies import MAX_MESSAGES, DecodeOrder, DropTracker, LogTap
 from .audio import block_samples
 from .messages import describe_error
 from .probe import Media
@@ -239,6 +239,7 @@ def _loop(
     coded_width = video.codec_context.width if video is not None else 0
     pending_errors: list[float] = []  # packet times of video errors not yet given to a frame
     drops = DropTracker()
+    order = DecodeOrder()
     a_next_t: dict[int, float] = {}
 
     packets = media.container.demux(*streams)
@@ -285,6 +286,7 @@ def _loop(
             damage_from = None
         if is_video and packet.size:
             drops.packet(p_time, packet.is_discard)
+            order.packet(p_time)
             if gop_headers:
                 stats.gop_timecode = gop_timecode(bytes(packet))
                 gop_headers = stats.gop_timecode is None and v_index < 100
@@ -323,6 +325,11 @@ def _loop(
                     mine = [pt for pt in pending_errors if pt <= t_s + dur / 2]
                     pending_errors = [pt for pt in pending_errors if pt > t_s + dur / 2]
                     errors, evidence = len(mine), min(mine, default=None)
+                corrupt = bool(frame.is_corrupt)
+                if corrupt or errors:  # its damage shows on the B-pictures decoded after it
+                    earlier = order.shown_before(t_s, dur / 2)
+                    if earlier is not None:
+                        evidence = earlier if evidence is None else min(evidence, earlier)
                 dropped, first_drop = drops.frame(t_s, dur / 2) if drops.reliable else (0, None)
                 if first_drop is not None:
                     evidence = first_drop if evidence is None else min(evidence, first_drop)
@@ -339,7 +346,7 @@ def _loop(
                     white_level=white,
                     code_max=code_max,
                     key_frame=bool(frame.key_frame),
-                    corrupt=bool(frame.is_corrupt),
+                    corrupt=corrupt,
                     decode_errors=errors,
                     dropped_before=dropped,
                     lost_before_s=lost_s,
