@@ -1178,8 +1178,11 @@ def scored(target: float) -> np.ndarray:
     return _BLOCKY_CACHE[target]
 
 
-def _blocky_run(targets, params=None, stream=VIDEO, bars=None):
-    det = BlockinessDetector(params or BlockinessParams(), stream)
+def _blocky_run(targets, params=None, stream=VIDEO, bars=None, min_frames=1):
+    """The findings and scores of ``targets`` (scores or pictures), one blocky frame enough
+    for a finding unless ``min_frames`` says otherwise."""
+    params = dataclasses.replace(params or BlockinessParams(), min_frames=min_frames)
+    det = BlockinessDetector(params, stream)
     frames = [vframe(i, scored(s) if isinstance(s, float) else s) for i, s in enumerate(targets)]
     events = run_video(det, frames, measure=bars is None)
     return events, [f.features["blockiness"] for f in frames]
@@ -1273,6 +1276,20 @@ def test_blockiness_graphics_on_the_grid_are_not_blocking():
     assert len(_blocky_run([nat] * 8 + [scored(4.0)] * 8, at)[0]) == 1
     above = BlockinessParams(min_contrast=float(np.nextafter(grid_contrast(scored(4.0)), 9)))
     assert _blocky_run([nat] * 8 + [scored(4.0)] * 8, above)[0] == []
+
+
+def test_blockiness_needs_min_frames_blocky_frames_in_a_stretch():
+    """A coarsely coded keyframe or transition (one to three blocky frames) is not reported;
+    four blocky frames in one stretch are, gaps between them merged."""
+    assert BlockinessParams().min_frames == 4
+    base = [1.0] * 8
+    assert _blocky_run(base + [3.0] * 3 + base, min_frames=4)[0] == []
+    (ev,) = _blocky_run(base + [3.0] * 4 + base, min_frames=4)[0]
+    assert (ev.frame_start, ev.frame_end) == (8, 12)
+    # four blocky frames with unflagged ones between them, within the merge gap: one stretch
+    (ev,) = _blocky_run(base + [3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 3.0] + base, min_frames=4)[0]
+    assert (ev.frame_start, ev.frame_end) == (8, 15)
+    assert ev.detail.endswith("in 4 frame(s).")
 
 
 def test_blockiness_merges_blocky_frames_closer_than_the_gap():
