@@ -23,7 +23,7 @@ from typing import Any
 
 from . import score as S
 from .corpus import CLASSES, build
-from .decoded import codec_made_freezes
+from .decoded import codec_made_freezes, codec_made_levels
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILED = ("loudness", "true_peak")
@@ -52,6 +52,8 @@ def file_evals(
             ]
         found = [S.Event.of(e) for e in r.events if not e.expected]
         events += codec_made_freezes(path, events, found)  # the decoded pictures repeat
+        events, coded = codec_made_levels(path, events, found)  # levels the codec moved
+        events += coded
         info = r.info
         out.append(
             S.FileEval(
@@ -231,8 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     ignored = sum(s.ignored for s in rows)
     if ignored:
         print(
-            f"{ignored} finding(s) on ambiguous truth ignored (codec-made blocks, true peaks "
-            "within 0.5 dB of the ceiling after a lossy codec)"
+            f"{ignored} finding(s) on ambiguous truth ignored (blocks, freezes or levels the "
+            "codec made, interlaced pictures that do not move, true peaks within 0.5 dB of the "
+            "ceiling after a lossy codec)"
         )
     if a.details:
         for s in rows:

@@ -35,8 +35,9 @@ Definitions (each class's convention, on the source):
   counts (the detector samples a grid). A codec moves levels by a code or two, so stretches
   whose worst picture is within a factor 2 of its limit, and stretches that pass half the limits
   only, are ambiguous.
-- interlace: as injected (the stretch whose pictures weave two moments); ambiguous where
-  fewer than 30% of them move (a still picture cannot show its scan).
+- interlace: as injected (the stretch whose pictures weave two moments), split into the parts
+  whose pictures move and the still ones, which are ambiguous (a still picture cannot show its
+  scan; eval.defects.weave_truth).
 - bars_tone: as injected (the leader's bars, tone and slate); the black, freeze and silence
   a leader holds are on purpose and left out of the truth.
 """

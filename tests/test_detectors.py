@@ -1287,7 +1287,7 @@ def test_blockiness_needs_min_frames_blocky_frames_in_a_stretch():
     (ev,) = _blocky_run(base + [3.0] * 4 + base, min_frames=4)[0]
     assert (ev.frame_start, ev.frame_end) == (8, 12)
     # four blocky frames with unflagged ones between them, within the merge gap: one stretch
-    (ev,) = _blocky_run(base + [3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 3.0] + base, min_frames=4)[0]
+    (ev,) = _blocky_run([*base, 3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 3.0, *base], min_frames=4)[0]
     assert (ev.frame_start, ev.frame_end) == (8, 15)
     assert ev.detail.endswith("in 4 frame(s).")
 
