@@ -5,7 +5,10 @@ corrupt flag, FFmpeg error lines logged while the picture's packet was decoded (
 decoding MB …"; HEVC's "Skipping invalid undecodable NALU", a slice thrown away, which FFmpeg
 logs only as a warning) or packets that failed to decode, and pictures the decoder dropped.
 Damage spreads through predicted frames, so a finding runs from the first damaged picture to
-the next clean keyframe (or the end of the stream). value = number of pictures in it.
+the next clean keyframe (or the end of the stream); a damaged reference picture spoils the
+B-pictures decoded after it, which are shown before it, so the finding starts at the first of
+those (the decode step's ``evidence_t_s``). value = number of pictures the decoder flagged
+or followed in it.
 
 Not seen here: damage that decodes silently to a wrong picture (HEVC's CABAC payload often
 does: a zeroed stretch cuts the slice short and the rest of it decodes as "skip", copying the
