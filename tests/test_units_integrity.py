@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import av
 import av.logging
 import numpy as np
 import pytest
 
-from streamcheck.decode.anomalies import DecodeOrder, DropTracker, LogTap
+from streamcheck.decode.anomalies import (
+    DecodeOrder,
+    DropTracker,
+    LogTap,
+    annex_b,
+    zero_run_inside,
+)
 from streamcheck.detectors.blockiness import blockiness_score
 from streamcheck.detectors.decode_error import DecodeErrorDetector, DecodeErrorParams
 from streamcheck.detectors.file_level import (
@@ -21,6 +28,8 @@ from streamcheck.detectors.flash import FlashDetector, FlashParams, relative_lum
 from streamcheck.detectors.planes import find_bars
 from streamcheck.detectors.timestamp_gap import TimestampGapDetector, TimestampGapParams
 from streamcheck.model import AudioBlock, FileFacts, StreamFacts, StreamInfo, VideoFrame
+from streamcheck.pipeline import analyze_file
+from streamcheck.testmedia import Spec, generate
 
 VIDEO = StreamInfo(0, "video", "h264", frame_s=0.04)
 AUDIO = StreamInfo(1, "audio", "aac", sample_rate=48000, channels=2)
@@ -217,6 +226,48 @@ def test_decode_order_finds_the_b_pictures_a_damaged_reference_spoils():
     assert order.shown_before(0.20, 0.02) is None  # nothing decoded after it
     assert order.shown_before(0.0, 0.02) is None  # decoded after it, but all shown later
     assert order.shown_before(1.0, 0.02) is None  # not among the remembered packets
+
+
+def test_zero_runs_inside_annex_b_data():
+    """Three zero bytes or more are legal before a start code (00 00 01) and at the end;
+    followed by anything else they are data lost inside a coded picture."""
+    assert not zero_run_inside(b"\x00\x00\x00\x01\x65abc\x00\x00\x01\x41")
+    assert not zero_run_inside(b"\x00\x00\x01\x65ab" + bytes(5))  # zeros to the end
+    assert not zero_run_inside(b"\x00\x00\x01\x65\x00\x00\x03\x00")  # emulation prevention
+    assert not zero_run_inside(bytes(2000) + b"\x01x")  # long stuffing before a start code
+    assert zero_run_inside(b"\x00\x00\x01\x65ab\x00\x00\x00\x00\x07cd")
+    assert zero_run_inside(b"\x00\x00\x01x" + bytes(180) + b"y")
+    assert zero_run_inside(b"\x00\x00\x01x\x00\x00\x00\x01y\x00\x00\x00y")  # the second
+    avcc = b"\x01\x64\x00\x1f"  # MP4/Matroska: length-prefixed NAL units
+    assert annex_b("hevc", None, b"\x00\x00\x00\x01\x40")
+    assert annex_b("h264", b"\x00\x00\x00\x01\x67", b"\x00\x00\x01\x09")
+    assert not annex_b("h264", avcc, b"\x00\x00\x01\x09")  # a length of 265 bytes
+    assert not annex_b("h264", None, b"\x00\x00\x02\xa3")
+    assert not annex_b("mpeg2video", None, b"\x00\x00\x01\xb3")
+
+
+def test_zeroed_data_in_an_hevc_ts_is_decode_damage(tmp_path):
+    """A TS packet's payload of an HEVC picture blanked with zeros: FFmpeg decodes the rest of
+    the picture as copied blocks without a word; the zero run is the evidence, and the finding
+    starts at the B-pictures decoded after the damaged one."""
+    path = generate(
+        Spec("zeroed", "ts", "libx265", "aac", duration_s=4.0, width=320, height=240, gop=25),
+        tmp_path,
+    )
+    with av.open(str(path)) as c:
+        origin = (c.start_time or 0) / av.time_base
+        packets = sorted(
+            (float(p.pts * p.time_base) - origin, p.pos, p.size)
+            for p in c.demux(c.streams.video[0])
+            if p.size and not p.is_keyframe and p.pts is not None
+        )
+    t, pos, _ = next(p for p in packets if p[0] >= 2.0 and p[2] >= 3 * 184)
+    data = bytearray(path.read_bytes())
+    data[pos + 188 + 8 : pos + 2 * 188] = bytes(180)  # its second TS packet's payload
+    path.write_bytes(bytes(data))
+    (ev,) = [e for e in analyze_file(path).events if e.detector == "decode_error"]
+    assert 1.8 < ev.start_s < t and ev.end_s == pytest.approx(3.0, abs=0.05)
+    assert "1 decoder error(s)" in ev.detail
 
 
 def test_log_tap_keeps_errors_and_the_warnings_that_mean_damage():

@@ -17,7 +17,7 @@ import av
 import numpy as np
 
 from ..model import AudioBlock, StreamFacts, VideoFrame
-from .anomalies import MAX_MESSAGES, DecodeOrder, DropTracker, LogTap
+from .anomalies import MAX_MESSAGES, DecodeOrder, DropTracker, LogTap, annex_b, zero_run_inside
 from .audio import block_samples
 from .messages import describe_error
 from .probe import Media
@@ -227,6 +227,12 @@ def _loop(
     # MPEG-1/2 carry a timecode in each GOP header; FFmpeg gives it to the frame its decoder
     # outputs next (a frame late with B-pictures), so the start is read from the first header
     gop_headers = video is not None and video.codec_context.name.startswith("mpeg")
+    # Annex B video (MPEG-TS, elementary streams): each packet's bytes are checked for a run of
+    # zeros inside coded data, damage some decoders conceal without a word (decided on the
+    # first packet: MP4 and Matroska carry length-prefixed NAL units instead)
+    v_codec = video.codec_context.name if video is not None else ""
+    v_extradata = video.codec_context.extradata if video is not None else None
+    zero_check: bool | None = None
     v_facts = stats.streams[video.index] if video is not None else None
     origin = media.origin_s
     frame_s = v_facts.info.frame_s if v_facts is not None else 0.04
@@ -287,6 +293,13 @@ def _loop(
         if is_video and packet.size:
             drops.packet(p_time, packet.is_discard)
             order.packet(p_time)
+            if zero_check is not False:
+                data = bytes(packet)
+                if zero_check is None:
+                    zero_check = annex_b(v_codec, v_extradata, data)
+                if zero_check and zero_run_inside(data):
+                    _note_error(facts, "a run of zero bytes inside a coded picture (data lost)")
+                    pending_errors.append(p_time if p_time is not None else v_next_t)
             if gop_headers:
                 stats.gop_timecode = gop_timecode(bytes(packet))
                 gop_headers = stats.gop_timecode is None and v_index < 100

@@ -1,19 +1,22 @@
 """`decode_error`: damage the decoder saw.
 
-Three kinds of evidence, gathered by the decode step for each picture: the decoder's own
+Four kinds of evidence, gathered by the decode step for each picture: the decoder's own
 corrupt flag, FFmpeg error lines logged while the picture's packet was decoded ("error while
 decoding MB …"; HEVC's "Skipping invalid undecodable NALU", a slice thrown away, which FFmpeg
-logs only as a warning) or packets that failed to decode, and pictures the decoder dropped.
+logs only as a warning) or packets that failed to decode, pictures the decoder dropped, and,
+in H.264/HEVC/VVC carried as Annex B byte streams (MPEG-TS), a run of three zero bytes or more
+inside a picture's coded data, which the format cannot hold: data lost or blanked, which
+FFmpeg's parser cuts the picture's data at and the decoder conceals without a word (the
+rest decodes as "skip", copying the reference).
 Damage spreads through predicted frames, so a finding runs from the first damaged picture to
 the next clean keyframe (or the end of the stream); a damaged reference picture spoils the
 B-pictures decoded after it, which are shown before it, so the finding starts at the first of
 those (the decode step's ``evidence_t_s``). value = number of pictures the decoder flagged
 or followed in it.
 
-Not seen here: damage that decodes silently to a wrong picture (HEVC's CABAC payload often
-does: a zeroed stretch cuts the slice short and the rest of it decodes as "skip", copying the
-reference, with no word from the decoder); the picture-based detectors (blockiness, freeze)
-are the net for that.
+Not seen here: damage that decodes silently to a wrong picture without a zero run (bytes
+changed inside an HEVC picture's CABAC payload in MP4 or Matroska can); the picture-based
+detectors (blockiness, freeze) are the net for that.
 """
 
 from __future__ import annotations
