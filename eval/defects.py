@@ -282,10 +282,10 @@ WEAVE_MIN_S = 2.0
 
 def weave_truth(pictures: list[tuple[float, float, bool]]) -> list[tuple[float, float, float]]:
     """(start, end, share of moving pictures) parts of a weave stretch from its pictures'
-    (start, end, moving): runs of still pictures of ``WEAVE_STILL_S`` or more are ambiguous (a still
-    picture cannot show its scan), and so is a part between them shorter than ``WEAVE_MIN_S``
-    or where fewer than ``WEAVE_MOVING_SHARE`` of the pictures move (:func:`weave` marks
-    them)."""
+    (start, end, moving): runs of still pictures of ``WEAVE_STILL_S`` or more are parts of
+    their own, ambiguous (a still picture cannot show its scan), and so is a part between them
+    shorter than ``WEAVE_MIN_S`` or where fewer than ``WEAVE_MOVING_SHARE`` of the pictures
+    move (:func:`weave` marks them)."""
     parts: list[tuple[int, int]] = []  # [a, z) index ranges of the parts
     still_from: int | None = None
     part_from = 0

@@ -34,7 +34,8 @@ Definitions (each class's convention, on the source):
   then one event over the whole stream replaces the stretches. Every sample of every picture
   counts (the detector samples a grid). A codec moves levels by a code or two, so stretches
   whose worst picture is within a factor 2 of its limit, and stretches that pass half the limits
-  only, are ambiguous.
+  only, are ambiguous; where a finding and this truth disagree, eval.decoded judges the decoded
+  pictures by the same rule (levels the codec made or undid are ambiguous).
 - interlace: as injected (the stretch whose pictures weave two moments), split into the parts
   whose pictures move and the still ones, which are ambiguous (a still picture cannot show its
   scan; eval.defects.weave_truth).
