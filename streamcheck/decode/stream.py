@@ -227,9 +227,10 @@ def _loop(
     # MPEG-1/2 carry a timecode in each GOP header; FFmpeg gives it to the frame its decoder
     # outputs next (a frame late with B-pictures), so the start is read from the first header
     gop_headers = video is not None and video.codec_context.name.startswith("mpeg")
-    # Annex B video (MPEG-TS, elementary streams): each packet's bytes are checked for a run of
-    # zeros inside coded data, damage some decoders conceal without a word (decided on the
-    # first packet: MP4 and Matroska carry length-prefixed NAL units instead)
+    # H.264/HEVC as Annex B (MPEG-TS, elementary streams): each packet's bytes are checked for
+    # a run of zeros inside coded data, damage the decoder conceals without a word (decided on
+    # the codec's extradata and the first packet: MP4 and Matroska carry length-prefixed NAL
+    # units instead, whose lengths hold zero bytes)
     v_codec = video.codec_context.name if video is not None else ""
     v_extradata = video.codec_context.extradata if video is not None else None
     zero_check: bool | None = None
@@ -298,7 +299,8 @@ def _loop(
                 if zero_check is None:
                     zero_check = annex_b(v_codec, v_extradata, data)
                 if zero_check and zero_run_inside(data):
-                    _note_error(facts, "a run of zero bytes inside a coded picture (data lost)")
+                    lost = "a run of zero bytes inside a coded picture (data lost or blanked)"
+                    _note_error(facts, lost)
                     pending_errors.append(p_time if p_time is not None else v_next_t)
             if gop_headers:
                 stats.gop_timecode = gop_timecode(bytes(packet))
